@@ -1,0 +1,74 @@
+"""The catalogue of raw sources (catalogue.toml): what each file is, who made it, where it comes from."""
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+from .errors import StorykitError
+from .paths import raw_dir
+
+RAW_BASE_URL = "https://raw.githubusercontent.com/"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    path: str  # OWNER/REPO/COMMIT/PATH, as laid out on a mirror
+    sha256: str
+    bytes: int
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def url(self) -> str:
+        return RAW_BASE_URL + self.path
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    page: str
+    licence: str
+    attribution: str
+    files: tuple[RawFile, ...]
+
+    def local_path(self, name: str | None = None, root: Path | None = None) -> Path:
+        """Where a member file lives in data/raw/ (the first member when no name is given)."""
+        member = name or self.files[0].name
+        return (root or raw_dir()) / self.id / member
+
+    def provenance(self) -> list[dict]:
+        """One entry per member file, as carried into datapackage.json."""
+        return [
+            {"id": self.id, "title": self.title, "path": f.url, "sha256": f.sha256, "licence": self.licence}
+            for f in self.files
+        ]
+
+
+@cache
+def sources() -> dict[str, Source]:
+    text = (Path(__file__).parent / "catalogue.toml").read_text(encoding="utf-8")
+    return {
+        sid: Source(
+            id=sid,
+            title=e["title"],
+            publisher=e["publisher"],
+            page=e["page"],
+            licence=e["licence"],
+            attribution=e["attribution"],
+            files=tuple(RawFile(**f) for f in e["files"]),
+        )
+        for sid, e in tomllib.loads(text).items()
+    }
+
+
+def get(source_id: str) -> Source:
+    try:
+        return sources()[source_id]
+    except KeyError:
+        known = ", ".join(sorted(sources()))
+        raise StorykitError(f"There is no source called {source_id!r} in the catalogue. Known sources: {known}.") from None

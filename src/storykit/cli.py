@@ -1,0 +1,56 @@
+"""The `storykit` command: fetch, process, build."""
+
+import argparse
+import sys
+
+from .errors import StorykitError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="storykit", description="Fetch, clean and publish the Syria story.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("fetch", help="download raw sources into data/raw/, checking each SHA-256")
+    p.add_argument("ids", nargs="*", help="catalogue ids (default: every source)")
+    p = sub.add_parser("process", help="clean raw sources into data/processed/")
+    p.add_argument("--force", action="store_true", help="run every cleaner even if nothing changed")
+    p = sub.add_parser("build", help="build the pages in reports/")
+    p.add_argument("reports", nargs="*", help="report names (default: all)")
+    p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except StorykitError as e:
+        print(f"storykit {args.command}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"storykit {args.command}: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+
+
+def _fetch(args) -> int:
+    from .fetch import fetch
+
+    got = fetch(args.ids or None)
+    print(f"fetched {len(got)} source(s)" + (f": {', '.join(got)}" if got else "; all were already present and checked"))
+    return 0
+
+
+def _process(args) -> int:
+    from .process import process
+
+    ran = process(force=args.force)
+    print(f"processed {len(ran)} cleaner(s)" + (f": {', '.join(ran)}" if ran else "; everything was up to date"))
+    return 0
+
+
+def _build(args) -> int:
+    from .build import build
+
+    build(args.reports, force=args.force)
+    return 0
+
+
+COMMANDS = {"fetch": _fetch, "process": _process, "build": _build}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""Table schemas, their checks, and atomic writing of processed tables.
+
+One schema serves three purposes: it types and checks a cleaner's output, it is written into
+datapackage.json in Frictionless form, and the Frictionless validator checks the files against it.
+"""
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError
+
+DTYPES = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # a Frictionless type: integer, number, string, date, boolean
+    description: str = ""
+    required: bool = False
+    minimum: float | None = None
+    pattern: str | None = None
+    enum: tuple | None = None
+
+    def frictionless(self) -> dict:
+        constraints = {
+            k: v
+            for k, v in {"required": self.required or None, "minimum": self.minimum,
+                         "pattern": self.pattern, "enum": list(self.enum) if self.enum else None}.items()
+            if v is not None
+        }
+        return {"name": self.name, "type": self.type, "description": self.description} | (
+            {"constraints": constraints} if constraints else {}
+        )
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...] = ()
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def frictionless(self) -> dict:
+        schema = {"fields": [f.frictionless() for f in self.fields]}
+        if self.primary_key:
+            schema["primaryKey"] = list(self.primary_key)
+        return schema
+
+
+PCODE = Field("pcode", "string", "OCHA P-code of the governorate (SY01..SY14)", pattern=r"SY(0[1-9]|1[0-4])")
+SOURCE = Field("source", "string", "catalogue id of the raw source", required=True)
+
+
+def conform(frame: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame:
+    """Return the frame with exactly the schema's columns, typed, after checking every constraint.
+
+    `where` names the raw file the rows came from, so an error can point at it.
+    """
+    missing = [c for c in schema.columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{where}: the cleaner for {schema.name} produced no column {', '.join(missing)}.")
+    out = pd.DataFrame({f.name: _typed(frame[f.name], f, schema.name, where) for f in schema.fields})
+    for f in schema.fields:
+        _check(out[f.name], f, schema.name, where)
+    if schema.primary_key:
+        dupes = out[out.duplicated(list(schema.primary_key), keep=False)]
+        if len(dupes):
+            row = dupes.iloc[0]
+            key = ", ".join(f"{k}={row[k]}" for k in schema.primary_key)
+            raise DataError(
+                f"{where}: {len(dupes)} rows of {schema.name} share a key ({key}); each "
+                f"({', '.join(schema.primary_key)}) must appear once. Check the raw file for repeated rows."
+            )
+    return out.reset_index(drop=True)
+
+
+def _typed(column: pd.Series, f: Field, table: str, where: str) -> pd.Series:
+    try:
+        if f.type == "date":
+            return pd.to_datetime(column, errors="raise").dt.date.astype(object)
+        if f.type in ("integer", "number"):
+            numeric = pd.to_numeric(column, errors="raise")
+            if f.type == "integer" and ((numeric.dropna() % 1) != 0).any():
+                bad = numeric[(numeric % 1) != 0].dropna()
+                raise ValueError(f"{bad.iloc[0]!r} is not a whole number")
+            return numeric.astype(DTYPES[f.type])
+        return column.astype(DTYPES[f.type])
+    except (ValueError, TypeError) as e:
+        raise DataError(f"{where}: column {f.name!r} of {table} should hold {f.type} values: {e}.") from None
+
+
+def _check(column: pd.Series, f: Field, table: str, where: str) -> None:
+    def fail(mask, what):
+        rows = column[mask]
+        raise DataError(
+            f"{where}: column {f.name!r} of {table} {what} in {mask.sum()} rows, "
+            f"first at row {rows.index[0]}: {rows.iloc[0]!r}."
+        )
+
+    if f.required and column.isna().any():
+        fail(column.isna(), "is empty")
+    present = column.dropna()
+    if f.minimum is not None and (bad := present < f.minimum).any():
+        fail(bad.reindex(column.index, fill_value=False), f"is below {f.minimum}")
+    if f.pattern and (bad := ~present.astype(str).str.fullmatch(f.pattern)).any():
+        fail(bad.reindex(column.index, fill_value=False), f"does not match {f.pattern}")
+    if f.enum and (bad := ~present.isin(f.enum)).any():
+        fail(bad.reindex(column.index, fill_value=False), f"is not one of {', '.join(map(str, f.enum))}")
+
+
+@contextmanager
+def atomic_path(final: Path):
+    """Yield a temporary path beside `final`; it replaces `final` only if the block succeeds."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, final)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_text(text: str, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
