@@ -33,7 +33,7 @@ ALIASES: dict[int, dict[str, tuple[str, ...]]] = {
     1: {
         "Damascus": ("Dimashq", "Damascus City", "Madinat Dimashq", "Damas"),
         "Rural Damascus": ("Rif Dimashq", "Reef Damascus", "Damascus Suburbs", "Damascus Countryside",
-                           "Damascus Rural", "Rif Damashq", "Rif Dimashk", "Rural Damas"),
+                           "Damascus Rural", "Rif Damashq", "Rif Dimashk"),
         "Aleppo": ("Halab", "Alep"),
         "Homs": ("Hims",),
         "Hama": ("Hamah", "Hamat", "Hamaa"),
@@ -124,9 +124,13 @@ def is_no_place(name) -> bool:
 
 
 class Gazetteer:
-    """Places of one gazetteer table (columns pcode, level, name_en, name_en_ref, name_ar)."""
+    """Places of one gazetteer table (columns pcode, level, name_en, name_en_ref, name_ar).
 
-    def __init__(self, table: pd.DataFrame):
+    `aliases` maps level -> {name_en in the table: extra spellings}; ALIASES unless given.
+    """
+
+    def __init__(self, table: pd.DataFrame, aliases: dict[int, dict[str, tuple[str, ...]]] | None = None):
+        aliases = ALIASES if aliases is None else aliases
         self.table = table.reset_index(drop=True)
         self._exact: dict[int, dict[str, set[str]]] = {}
         self._skel: dict[int, dict[str, set[str]]] = {}
@@ -138,14 +142,14 @@ class Gazetteer:
             spellings = []
             for r in rows.itertuples():
                 spellings += [(n, r.pcode) for n in (r.name_en, r.name_en_ref, r.name_ar) if isinstance(n, str)]
-            for name, aliases in ALIASES.get(level, {}).items():
+            for name, extra in aliases.get(level, {}).items():
                 if name not in by_name:
                     raise DataError(f"storykit.gazetteer.ALIASES names {name!r}, which is not a level-{level} "
                                     "name of the gazetteer table; update ALIASES to the layer's names.")
-                spellings += [(a, by_name[name]) for a in aliases]
+                spellings += [(a, by_name[name]) for a in extra]
             if level == 2:  # a district named after its governorate is spelt as the governorate is
-                spellings += [(a, by_name[name]) for name, aliases in ALIASES[1].items() if name in by_name
-                              for a in aliases]
+                spellings += [(a, by_name[name]) for name, extra in aliases.get(1, {}).items() if name in by_name
+                              for a in extra]
             exact, skel = self._exact.setdefault(level, {}), self._skel.setdefault(level, {})
             for name, pcode in spellings:
                 norm = normalise(name)
@@ -218,7 +222,7 @@ class Gazetteer:
         for name in unknown:
             if is_no_place(name):
                 note = "names no place: drop or label such rows before matching (is_no_place)"
-            elif codes == "pcode":
+            elif codes == "pcode" or _PCODE_FORM.fullmatch(name.strip()):
                 note = f"is not a level-{level} OCHA P-code"
             elif re.fullmatch(r"[a-z]*\s*\d+", normalise(name)):
                 note = ("looks like a code; pass codes='pcode' or write 'pcode:...' if it is an OCHA P-code "

@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from ..errors import DataError
-from ..tables import SOURCE, Field, Schema
+from ..tables import PCODE, SOURCE, Field, Schema
 from . import Inputs, cleaner
 
 # Counts stated in SOURCES.md for the 2016 layers.
@@ -86,3 +89,82 @@ def _check_governorates(adm1: pd.DataFrame, path: Path) -> None:
         raise DataError(f"{path}: expected {GOVERNORATES} governorates with P-codes SY01..SY14, found "
                         f"{len(adm1)} rows with codes {sorted(map(str, codes))}. "
                         "Check the file against the catalogue.")
+
+
+# Web simplification: a 0.005 degree (about 500 m) tolerance and 4 decimals (about 11 m) keep the
+# file near 60 KB while every province keeps its area within 2% (checked below).
+SIMPLIFY_TOLERANCE = 0.005
+DECIMALS = 4
+AREA_TOLERANCE, UNION_TOLERANCE = 0.02, 0.01
+
+PROVINCES = Schema(
+    "provinces",
+    "Syria's 14 governorates, simplified for web maps",
+    fields=(
+        Field(PCODE.name, PCODE.type, PCODE.description, required=True, pattern=PCODE.pattern),
+        Field("name_en", "string", "English name as OCHA writes it (NAME_EN)", required=True),
+        Field("name_ar", "string", "Arabic name (NAME_AR)", required=True),
+    ),
+    primary_key=("pcode",),
+    description="GeoJSON, EPSG:4326. OCHA COD-AB 2016 governorates, simplified with shared borders kept "
+    f"(tolerance {SIMPLIFY_TOLERANCE} degrees, coordinates rounded to {DECIMALS} decimals). Exterior rings "
+    "are CLOCKWISE, the opposite of RFC 7946, because Plotly's geo maps fill the outside of "
+    "counter-clockwise polygons. Quneitra includes the Israeli-occupied Golan, as in OCHA's layer. "
+    "The boundaries and names shown do not imply official endorsement or acceptance by the United Nations.",
+    extra={"format": "geojson"},
+)
+
+
+@cleaner(sources=("ocha_admin1_2016",), outputs=(PROVINCES,))
+def clean_provinces(inputs: Inputs) -> dict[str, gpd.GeoDataFrame]:
+    path = inputs.raw("ocha_admin1_2016", "syr_admin1.shp")
+    if not path.exists():
+        raise DataError(f"{path}: the shapefile is missing. Run `storykit fetch` first.")
+    layer = gpd.read_file(path)
+    _require_columns(layer, ["PCODE", "NAME_EN", "NAME_AR"], path)
+    _check_governorates(layer, path)
+    if layer.crs is None or layer.crs.to_epsg() != 4326:
+        raise DataError(f"{path}: the layer's CRS is {layer.crs}, not EPSG:4326 (see the .prj file).")
+    original = layer.geometry.values
+    _check_shapes(layer, original, path, "in the raw layer")
+
+    shapes = shapely.coverage_simplify(original, SIMPLIFY_TOLERANCE)  # shared borders stay shared
+    # Rounding vertex by vertex moves a shared vertex identically on both sides of a border.
+    shapes = shapely.transform(shapes, lambda xy: np.round(xy, DECIMALS))
+    shapes = shapely.remove_repeated_points(shapes)
+    shapes = shapely.orient_polygons(shapes, exterior_cw=True)
+    _check_shapes(layer, shapes, path, "after simplification")
+
+    ratio = shapely.area(shapes) / shapely.area(original)
+    off = np.abs(ratio - 1) > AREA_TOLERANCE
+    if off.any():
+        i = int(np.argmax(np.abs(ratio - 1)))
+        raise DataError(f"{path}: simplifying changed the area of {layer['PCODE'].iloc[i]} by "
+                        f"{100 * (ratio[i] - 1):+.1f}%, beyond {100 * AREA_TOLERANCE:.0f}%; "
+                        "lower SIMPLIFY_TOLERANCE in storykit/cleaners/boundaries.py.")
+    union = shapely.union_all(shapes).area / shapely.union_all(original).area
+    if abs(union - 1) > UNION_TOLERANCE:
+        raise DataError(f"{path}: simplifying changed the country's area by {100 * (union - 1):+.1f}%; "
+                        "lower SIMPLIFY_TOLERANCE in storykit/cleaners/boundaries.py.")
+
+    provinces = gpd.GeoDataFrame(
+        {"pcode": layer["PCODE"], "name_en": layer["NAME_EN"], "name_ar": layer["NAME_AR"]},
+        geometry=shapes, crs=layer.crs,
+    )
+    return {"provinces": provinces.sort_values("pcode", ignore_index=True)}
+
+
+def _check_shapes(layer: gpd.GeoDataFrame, shapes, path: Path, when: str) -> None:
+    """Every shape a valid (multi)polygon, and together a coverage: no gaps between them, no overlaps."""
+    bad = ~shapely.is_valid(shapes) | ~np.isin(shapely.get_type_id(shapes), (3, 6))  # Polygon, MultiPolygon
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(f"{path}: the shape of {layer['PCODE'].iloc[i]} is not a valid polygon {when}: "
+                        f"{shapely.is_valid_reason(shapes[i])}. Check the file, or the simplification settings.")
+    if not shapely.coverage_is_valid(shapes):
+        raise DataError(f"{path}: the governorates overlap or their shared borders do not match {when}. "
+                        "Check the file, or the simplification settings.")
+    holes = shapely.get_num_interior_rings(shapely.get_parts(shapely.union_all(shapes))).sum()
+    if holes:
+        raise DataError(f"{path}: there are {holes} gaps between the governorates {when}. "
+                        "Check the file, or the simplification settings.")
