@@ -1,0 +1,264 @@
+"""UNHCR and IDMC cleaners: SOURCES.md facts on the real files, and small messy inputs made here."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from storykit import tables
+from storykit.cleaners import Inputs, unhcr
+from storykit.cleaners.boundaries import GAZETTEER, clean_gazetteer
+from storykit.errors import DataError
+from storykit.gazetteer import Gazetteer
+
+CLEANERS = (
+    (unhcr.REFUGEES, unhcr.clean_refugees),
+    (unhcr.APPLICATIONS, unhcr.clean_asylum_applications),
+    (unhcr.IDPS_NATIONAL, unhcr.clean_idps_national),
+    (unhcr.IDPS_GOVERNORATE, unhcr.clean_idps_by_governorate),
+)
+
+
+@pytest.fixture(scope="module")
+def inputs(raw_root, tmp_path_factory) -> Inputs:
+    """The real raw files, with the gazetteer the governorate cleaner needs."""
+    out = tmp_path_factory.mktemp("unhcr_processed")
+    inputs = Inputs(raw_root, out)
+    gazetteer = clean_gazetteer(inputs)["gazetteer"]
+    tables.write_parquet(tables.conform(gazetteer, GAZETTEER, "gazetteer"), out / "gazetteer.parquet")
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def out(inputs) -> dict[str, pd.DataFrame]:
+    """Each table as `process` would write it: cleaned, then typed and checked by its schema."""
+    return {s.name: tables.conform(run(inputs)[s.name], s, s.name) for s, run in CLEANERS}
+
+
+def raw_text(inputs, source: str) -> pd.DataFrame:
+    return pd.read_csv(inputs.raw(source), dtype=str, keep_default_na=False)
+
+
+# --- refugees -----------------------------------------------------------------------------------
+
+def refugees_in(out, source: str, year: int) -> pd.Series:
+    r = out["refugees"]
+    return r[(r.source == source) & (r.year == year)].set_index("asylum_iso3").refugees
+
+
+def test_refugees_worldwide_match_sources_md(out):
+    y2016 = refugees_in(out, "unhcr_population", 2016)
+    assert y2016.sum() == 5_524_511
+    assert y2016[["TUR", "LBN", "JOR", "DEU", "IRQ"]].tolist() == [2_823_987, 1_005_503, 648_836, 375_122, 230_836]
+    assert refugees_in(out, "unhcr_population", 2022).sum() == 6_559_736
+
+
+def test_hdx_revision_kept_apart(out):
+    assert refugees_in(out, "unhcr_hdx_origin_syr", 2016).sum() == 5_524_377
+    r = out["refugees"]
+    assert set(r.source) == {"unhcr_population", "unhcr_hdx_origin_syr"}
+    assert (r.origin_iso3 == "SYR").all() and not (r.asylum_iso3 == "SYR").any()
+    assert r[r.source == "unhcr_hdx_origin_syr"].year.max() == 2017
+
+
+def test_hdx_keeps_every_country_year(inputs, out):
+    raw = raw_text(inputs, "unhcr_hdx_origin_syr").iloc[1:]  # the hashtag row
+    country = "Country / territory of asylum/residence"
+    raw = raw[raw[country] != "Syrian Arab Rep."]
+    hdx = out["refugees"][lambda r: r.source == "unhcr_hdx_origin_syr"]
+    assert len(hdx) == len(raw[["Year", country]].drop_duplicates())
+    # Renamed countries are coded, not lost: the UK and Türkiye under their current names.
+    assert set(hdx[hdx.reported_as.isin(["Turkey", "United Kingdom"])].asylum_iso3) == {"TUR", "GBR"}
+
+
+def test_hdx_suppressed_and_blank_are_missing_not_zero(inputs, out):
+    raw = raw_text(inputs, "unhcr_hdx_origin_syr").iloc[1:]
+    column = "Refugees (incl. refugee-like situations)"
+    starred = raw[raw[column] == "*"]
+    assert len(starred) > 0
+    hdx = out["refugees"][lambda r: r.source == "unhcr_hdx_origin_syr"]
+    joined = starred.merge(hdx.astype({"year": str}), left_on=["Year", "Country / territory of asylum/residence"],
+                           right_on=["year", "reported_as"])
+    assert len(joined) == len(starred) and joined.refugees.isna().all()
+    non_syria = raw[raw["Country / territory of asylum/residence"] != "Syrian Arab Rep."]
+    assert hdx.refugees.isna().sum() == non_syria[column].isin(["*", ""]).sum()
+
+
+def test_hdx_serbia_kosovo_rows_are_added(out):
+    # The HDX export has two rows "Serbia and Kosovo (S/RES/1244 (1999))" in 2014; the current
+    # release has one, equal to their sum.
+    r = out["refugees"].set_index(["source", "year", "asylum_iso3"])
+    for column in ("refugees", "asylum_seekers"):
+        assert r.loc[("unhcr_hdx_origin_syr", 2014, "SRB"), column] == r.loc[("unhcr_population", 2014, "SRB"), column]
+
+
+# --- asylum applications --------------------------------------------------------------------------
+
+def test_germany_2015_applications(out):
+    a = out["asylum_applications"]
+    germany = a[(a.asylum_iso3 == "DEU") & a.month.map(lambda d: d.year == 2015)]
+    assert germany.applications.sum() == 158_657
+    assert len(germany) == 12
+
+
+def test_starred_applications_are_missing(inputs, out):
+    raw = raw_text(inputs, "unhcr_asylum_monthly")
+    assert (raw.Value == "*").sum() == 135  # SOURCES.md
+    a = out["asylum_applications"]
+    assert len(a) == len(raw)
+    assert a.applications.isna().sum() == 135
+    assert (a.applications.dropna() > 0).all()
+
+
+def test_months_are_first_days_2011_to_2018(out):
+    months = out["asylum_applications"].month
+    assert all(d.day == 1 for d in months)
+    # SOURCES.md says to 2018-09; the file also has October 2018 for some countries.
+    assert months.min() == date(2011, 1, 1) and months.max().year == 2018
+    a = out["asylum_applications"]
+    us = a[a.reported_as.str.startswith("USA")]
+    assert set(us.reported_as) == {"USA (EOIR)", "USA (INS/DHS)"} and set(us.asylum_iso3) == {"USA"}
+
+
+# --- IDPs -----------------------------------------------------------------------------------------
+
+def national(out, source: str) -> pd.Series:
+    n = out["idps_national"]
+    return n[n.source == source].set_index("year").idps
+
+
+def test_idps_national_both_sources(out):
+    assert national(out, "unhcr_population")[2016] == 6_325_978
+    idmc = national(out, "idmc_idps")
+    assert idmc[2014] == 7_600_000 and idmc[2016] == 6_326_000
+    assert idmc.idxmax() == 2014  # the peak, per SOURCES.md
+    assert national(out, "unhcr_population").index.min() == 2012
+
+
+def test_idps_by_governorate_2016(out):
+    g = out["idps_by_governorate"]
+    y2016 = g[g.year == 2016].set_index("pcode").idps
+    assert len(y2016) == 14 and y2016.sum() == 6_325_978
+    assert (y2016["SY03"], y2016["SY02"], y2016["SY07"]) == (1_383_017, 1_002_023, 908_929)
+
+
+def test_governorates_add_up_to_the_national_figure_every_year(out):
+    by_year = out["idps_by_governorate"].groupby("year").idps.sum()
+    unhcr_national = national(out, "unhcr_population")
+    assert by_year.index.min() == 2014  # 2012-2013 are national only
+    assert (by_year == unhcr_national[by_year.index]).all()
+
+
+def test_both_naming_schemes_and_the_gap_in_raqqa(out):
+    g = out["idps_by_governorate"]
+    assert g[g.year == 2023].reported_as.str.endswith("Mohafazah - Governorate").all()
+    assert g[g.year == 2024].reported_as.str.endswith("[Admin 1]").all()
+    assert set(g[g.year == 2015].pcode) == {f"SY{i:02d}" for i in range(1, 15)} - {"SY11"}
+
+
+# --- messy inputs made here -----------------------------------------------------------------------
+
+CODES = unhcr.country_codes(pd.DataFrame({
+    "coa_name": ["Syrian Arab Rep.", "Türkiye", "Serbia and Kosovo: S/RES/1244 (1999)", "Germany"],
+    "coa_iso": ["SYR", "TUR", "SRB", "DEU"],
+}))
+
+HDX_HEADER = ("Year,Country / territory of asylum/residence,Origin,Refugees (incl. refugee-like situations),"
+              "Asylum-seekers (pending cases),Total Population\n"
+              "#date+year,#country+residence,#country+origin,#affected+refugees,#affected+asylum,#affected+total\n")
+
+
+def write(tmp_path, text: str, name="hdx.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_hdx_like_csv(tmp_path):
+    path = write(tmp_path, HDX_HEADER + (
+        "2016,Turkey,Syrian Arab Rep.,120,*,122\n"
+        "2016,Germany,Syrian Arab Rep.,,7,7\n"
+        "2016,Syrian Arab Rep.,Syrian Arab Rep.,,,600\n"
+        "2016,Serbia and Kosovo (S/RES/1244 (1999)),Syrian Arab Rep.,1,2,3\n"
+        "2016,Serbia and Kosovo (S/RES/1244 (1999)),Syrian Arab Rep.,5,*,5\n"
+    ))
+    out = unhcr.read_hdx(path, CODES).set_index("asylum_iso3")
+    assert sorted(out.index) == ["DEU", "SRB", "TUR"]  # no hashtag row, no Syria
+    assert out.loc["TUR", "refugees"] == 120 and pd.isna(out.loc["TUR", "asylum_seekers"])
+    assert pd.isna(out.loc["DEU", "refugees"]) and out.loc["DEU", "asylum_seekers"] == 7
+    assert out.loc["SRB", "refugees"] == 6 and pd.isna(out.loc["SRB", "asylum_seekers"])
+    assert out.loc["TUR", "asylum_name"] == "Türkiye" and out.loc["TUR", "reported_as"] == "Turkey"
+
+
+def test_hdx_unknown_country_is_named(tmp_path):
+    path = write(tmp_path, HDX_HEADER + "2016,Atlantis,Syrian Arab Rep.,3,,3\n2016,Turkey,Syrian Arab Rep.,1,,1\n")
+    with pytest.raises(DataError, match="Atlantis") as error:
+        unhcr.read_hdx(path, CODES)
+    assert "ALIASES" in str(error.value) and "Turkey" not in str(error.value)
+
+
+def test_hdx_bad_count_names_line_and_value(tmp_path):
+    path = write(tmp_path, HDX_HEADER + "2016,Turkey,Syrian Arab Rep.,1,,1\n2016,Germany,Syrian Arab Rep.,12a,,1\n")
+    with pytest.raises(DataError, match=r"line 4 has '12a'"):
+        unhcr.read_hdx(path, CODES)
+
+
+def test_hdx_same_country_twice_under_two_names_fails(tmp_path):
+    path = write(tmp_path, HDX_HEADER + "2016,Turkey,Syrian Arab Rep.,1,,1\n2016,Türkiye,Syrian Arab Rep.,2,,2\n")
+    rows = unhcr.read_hdx(path, CODES).assign(year=2016)
+    with pytest.raises(DataError, match="share a key"):
+        tables.conform(rows, unhcr.REFUGEES, str(path))
+
+
+MONTHLY_HEADER = '"Country / territory of asylum/residence",Origin,Year,Month,Value\n'
+
+
+def test_monthly_like_csv(tmp_path):
+    rows = 'Germany,"Syrian Arab Rep.",2015,March,40\nTurkey,"Syrian Arab Rep.",2012,December,*\n'
+    path = write(tmp_path, MONTHLY_HEADER + rows, "monthly.csv")
+    out = tables.conform(unhcr.read_monthly(path, CODES), unhcr.APPLICATIONS, str(path))
+    assert out.month.tolist() == [date(2015, 3, 1), date(2012, 12, 1)]
+    assert out.applications[0] == 40 and pd.isna(out.applications[1])
+
+
+def test_monthly_month_that_is_no_english_name(tmp_path):
+    path = write(tmp_path, MONTHLY_HEADER + 'Germany,"Syrian Arab Rep.",2015,Mars,40\n', "monthly.csv")
+    with pytest.raises(DataError, match="Mars"):
+        unhcr.read_monthly(path, CODES)
+
+
+@pytest.fixture(scope="module")
+def gazetteer(inputs) -> Gazetteer:
+    return Gazetteer.load(inputs.processed("gazetteer"))
+
+
+def idp_rows(*rows):
+    return pd.DataFrame(rows, columns=["year", "location", "total"])
+
+
+def test_governorate_rows_in_both_schemes(gazetteer):
+    rows = idp_rows((2012, "Dispersed in the country / territory", 10),
+                    (2023, "Hassakeh : Mohafazah - Governorate", 5), (2024, "Al-Hasakeh [Admin 1]", 6))
+    out = unhcr.idps_by_governorate(rows, gazetteer, "demo")
+    assert out.year.tolist() == [2023, 2024]
+    assert out.pcode.nunique() == 1 and out.idps.tolist() == [5, 6]
+
+
+def test_no_place_beside_governorates_fails(gazetteer):
+    rows = idp_rows((2016, "Dispersed in the country / territory", 10), (2016, "Homs [Admin 1]", 5))
+    with pytest.raises(DataError, match="2016"):
+        unhcr.idps_by_governorate(rows, gazetteer, "demo")
+
+
+def test_one_governorate_twice_in_a_year_fails(gazetteer):
+    rows = idp_rows((2023, "Dara : Mohafazah - Governorate", 5), (2023, "Dar'a [Admin 1]", 5))
+    with pytest.raises(DataError, match="several IDP rows"):
+        unhcr.idps_by_governorate(rows, gazetteer, "demo")
+
+
+def test_unknown_governorate_is_named(gazetteer):
+    rows = idp_rows((2023, "Atlantis : Mohafazah - Governorate", 5), (2023, "Somewhere", 1))
+    with pytest.raises(DataError, match="Somewhere"):
+        unhcr.idps_by_governorate(rows, gazetteer, "demo")
+    with pytest.raises(DataError, match="Atlantis"):
+        unhcr.idps_by_governorate(rows.iloc[:1], gazetteer, "demo")
