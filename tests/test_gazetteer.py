@@ -199,7 +199,7 @@ def test_districts_are_a_separate_level(gaz):
         gaz.to_pcode(["Aleppo"], level=3)
 
 
-@pytest.mark.parametrize("value", ["Other", " Other", "Unknown", "Dispersed in the country / territory", "",
+@pytest.mark.parametrize("value", ["Other", " Other", " Other Nationalities", "Unknown", "Dispersed in the country / territory", "",
                                    "  ", None, float("nan"), pd.NA, "n/a"])
 def test_no_place_values(gaz, value):
     assert is_no_place(value)

@@ -53,7 +53,7 @@ ALIASES: dict[int, dict[str, tuple[str, ...]]] = {
     },
 }
 
-NO_PLACE = {"", "other", "others", "unknown", "dispersed in the country territory", "not specified",
+NO_PLACE = {"", "other", "others", "other nationalities", "unknown", "dispersed in the country territory", "not specified",
             "unspecified", "various", "na", "n a", "none", "nan", "null", "-"}
 
 # Words that qualify a name without being part of it ("Homs Governorate", "Dara : Mohafazah - Governorate").
