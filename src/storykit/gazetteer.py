@@ -53,8 +53,9 @@ ALIASES: dict[int, dict[str, tuple[str, ...]]] = {
     },
 }
 
-NO_PLACE = {"", "other", "others", "other nationalities", "unknown", "dispersed in the country territory", "not specified",
-            "unspecified", "various", "na", "n a", "none", "nan", "null", "-"}
+# Compared after punctuation becomes spaces: "n/a" is "n a", "-" is "".
+NO_PLACE = {"", "other", "others", "other nationalities", "unknown", "dispersed in the country territory",
+            "not specified", "unspecified", "various", "na", "n a", "none", "nan", "null"}
 
 # Words that qualify a name without being part of it ("Homs Governorate", "Dara : Mohafazah - Governorate").
 QUALIFIERS = {"governorate", "governorat", "gouvernorat", "mohafazah", "muhafazah", "mohafazat", "muhafazat",
