@@ -81,6 +81,7 @@ def test_ged_disagreement_flag(events):
     both = events[events["pcode"].notna() & events["polygon_pcode"].notna()]
     assert both["pcode_disagrees"].eq(both["pcode"] != both["polygon_pcode"]).all()
     assert events.loc[events["located_by"] == "coordinates", "pcode_disagrees"].eq(False).all()
+    assert events.loc[events["located_by"] == "coordinates", "where_prec"].le(4).all()
     assert events["polygon_distance_km"].dropna().le(NEAREST_KM).all()
 
 
@@ -131,8 +132,11 @@ def test_synthetic_placement(tmp_path, upstream, provinces):
         ged_row(4, tip[0] + 1.0, tip[1], 2),                              # far outside
         ged_row(5, point.x, point.y, 2, where_coordinates="Syria"),       # named after the country
         ged_row(6, point.x, point.y, 6, adm_1="Aleppo Governorate"),      # country-level despite an adm_1
+        ged_row(7, point.x, point.y, 5, where_coordinates="Northern Syria"),  # an area spanning governorates
     ]
     out = run_synthetic(rows, tmp_path, upstream)
+    assert out.loc[7, "located_by"] == "unlocated" and pd.isna(out.loc[7, "pcode"])
+    assert out.loc[7, "polygon_pcode"] == inner["pcode"]  # still compared, never used to place it
     for country_level in (1, 5, 6):
         assert out.loc[country_level, "located_by"] == "unlocated"
         assert pd.isna(out.loc[country_level, "pcode"]) and pd.isna(out.loc[country_level, "polygon_pcode"])

@@ -19,6 +19,9 @@ SYRIA_GWCODE = 652  # Gleditsch-Ward code of Syria
 # GED codebook: where_prec 6 = only the country is known (coordinates are its centroid), 7 = outside
 # any country. Such events are never placed in a governorate.
 COUNTRY_PREC = 6
+# Only where_prec 1-4 (a place, within 25 km, a district, a governorate) are precise enough to place an
+# event with no adm_1 by its coordinates; 5 is a representative point of an area spanning governorates.
+PLACEABLE_PREC = 4
 # Points on no polygon but this close to one (coastline and borders are simplified) take the nearest.
 NEAREST_KM = 5.0
 METRIC_CRS = "EPSG:32637"  # UTM zone 37N: metres across Syria, for the nearest-province distance
@@ -70,9 +73,9 @@ CONFLICT_EVENTS = Schema(
         "events with a blank adm_1 are placed by the governorate polygon their coordinates fall in, "
         "unless UCDP located them only to the country (where_prec 6, or coordinates named after the "
         "country), whose coordinates are the country's centroid: those stay unlocated and must never be "
-        "spread over governorates. Summing by pcode therefore leaves some deaths unassigned. Most events "
-        "placed by coordinates have where_prec 5 (a road, a border, a region such as \"Northern Syria\"), "
-        "whose point is UCDP's representative point of a larger area: filter on where_prec to leave them out."
+        "spread over governorates. Events located only to an area spanning governorates (where_prec 5: a "
+        "road, a border, a region such as \"Northern Syria\") stay unlocated too: their point is UCDP's "
+        "representative point of that area. Summing by pcode therefore leaves some deaths unassigned."
     ),
 )
 
@@ -142,7 +145,7 @@ def clean_ucdp_events(inputs: Inputs) -> dict[str, pd.DataFrame]:
     ev["polygon_pcode"], ev["polygon_distance_km"] = polygon_pcodes(points, provinces)
 
     ev.loc[country_level, "pcode"] = pd.NA  # never placed, whatever adm_1 says
-    by_point = ev["pcode"].isna() & ev["polygon_pcode"].notna()
+    by_point = ev["pcode"].isna() & ev["polygon_pcode"].notna() & (ev["where_prec"] <= PLACEABLE_PREC)
     ev["located_by"] = "unlocated"
     ev.loc[ev["pcode"].notna(), "located_by"] = "adm_1"
     ev.loc[by_point, "located_by"] = "coordinates"
