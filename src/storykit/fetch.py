@@ -17,6 +17,7 @@ import httpx
 
 from . import catalogue
 from .errors import FetchError
+from .tables import READABLE
 
 CHUNK = 1 << 16
 ATTEMPTS = 3
@@ -70,6 +71,7 @@ def _fetch_source(source, root: Path, mirror, client, bar) -> None:
             staged.append((tmp, source.local_path(f.name, root)))
             _copy_checked(source, f, _location(f, mirror), tmp, client, bar)
         for tmp, final in staged:
+            os.chmod(tmp, READABLE)
             os.replace(tmp, final)
     finally:
         for tmp, _ in staged:

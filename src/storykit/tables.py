@@ -15,6 +15,7 @@ import pandas as pd
 
 from .errors import DataError
 
+READABLE = 0o644  # what a plain open() would have made under the usual umask
 DTYPES = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
 
 
@@ -129,6 +130,7 @@ def atomic_path(final: Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, READABLE)  # mkstemp makes files private; published files must be readable
         os.replace(tmp, final)
     finally:
         Path(tmp).unlink(missing_ok=True)
