@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build", help="build the pages in reports/")
     p.add_argument("reports", nargs="*", help="report names (default: all)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), dest="params",
+                   help="set a notebook parameter for this build (repeatable); alone, builds the reports that take it")
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -46,7 +48,8 @@ def _process(args) -> int:
 def _build(args) -> int:
     from .build import build
 
-    build(args.reports, force=args.force)
+    published = build(args.reports, force=args.force, params=dict(args.params or []))
+    print(f"published {len(published)} page(s) and the index in reports/")
     return 0
 
 

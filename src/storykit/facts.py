@@ -1,0 +1,270 @@
+"""Figures in prose, each traced to its source.
+
+A notebook never types a number into its text. It computes the number from data, wraps it with
+`fact(value, source=..., what=...)`, and writes prose with `say("... {deaths} ...", deaths=f)`.
+The output carries the facts in its metadata and marks each figure in the HTML, so the build can
+check that every number a reader sees in prose is a recorded fact (see `untraced_numbers`).
+
+    f = fact(71970, source="ucdp_country_year", what="battle deaths in 2013")
+    str(f)                                  # '71,970'
+    say("UCDP counted {d} battle deaths.", d=f)
+"""
+
+import math
+import numbers
+import re
+import string
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from html.parser import HTMLParser
+
+from . import catalogue
+from .errors import StorykitError
+
+PARAMETER = "parameter"  # the source of a figure the reader chose, such as a window in days
+META_KEY = "storykit"
+FACT_CLASS = "fact"
+GENERATED_CLASS = "sk-generated"  # text the build wrote from data or the catalogue, not prose
+
+
+class UntracedFigure(StorykitError, ValueError):
+    """Prose holds a number that no helper recorded, or a recorded figure was changed."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    value: float | int
+    source: tuple[str, ...]
+    what: str
+    fmt: str = ""
+    headline: bool = False
+
+    def text(self, spec: str = "") -> str:
+        spec = spec or self.fmt
+        if spec:
+            return format(self.value, spec)
+        if isinstance(self.value, int):
+            return f"{self.value:,}"
+        # Floats: whole numbers print as integers; otherwise one decimal unless told.
+        return f"{self.value:,.0f}" if float(self.value).is_integer() else f"{self.value:,.1f}"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __format__(self, spec: str) -> str:
+        return self.text(spec)
+
+    def record(self, spec: str = "") -> dict:
+        return {"text": self.text(spec), "value": self.value, "source": list(self.source), "what": self.what,
+                "headline": self.headline}
+
+
+def fact(value, *, source: str | tuple[str, ...] | list[str], what: str, fmt: str = "",
+         headline: bool = False) -> Fact:
+    """A figure computed from data, with the catalogue id(s) of the raw source(s) it came from.
+
+    `fmt` is a format spec (",.1f", ".0%"); by default integers get thousands separators.
+    `headline=True` puts the figure on the index page, labelled with `what`.
+    """
+    if value is None or (not isinstance(value, (str, bytes)) and _is_missing(value)):
+        raise StorykitError(f"The figure for {what!r} is missing (NA): the data has no value for it; "
+                            "check the table and the filter that computed it.")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"fact({value!r}, what={what!r}): the value must be a number, not {type(value).__name__}.")
+    value = int(value) if isinstance(value, numbers.Integral) else float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise StorykitError(f"The figure for {what!r} is {value}: the data has no value for it; "
+                            "check the table and the filter that computed it.")
+    ids = (source,) if isinstance(source, str) else tuple(source)
+    if not ids:
+        raise StorykitError(f"fact(..., what={what!r}) needs a source: a catalogue id, or {PARAMETER!r}.")
+    for sid in ids:
+        if sid != PARAMETER:
+            catalogue.get(sid)  # raises, listing the known ids, for a source the catalogue lacks
+    if not what.strip():
+        raise StorykitError("fact(...) needs `what`: the words that say what the figure counts.")
+    return Fact(value, ids, what, fmt, headline)
+
+
+def _is_missing(value) -> bool:
+    try:
+        import pandas
+
+        return bool(pandas.isna(value))
+    except (TypeError, ValueError):  # not a scalar
+        return False
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Markdown with its figures marked, and the records of those figures."""
+
+    markdown: str
+    facts: tuple[dict, ...]
+
+    def metadata(self, kind: str, **extra) -> dict:
+        return {META_KEY: {"kind": kind, "facts": list(self.facts), **extra}}
+
+    def _repr_markdown_(self):
+        return self.markdown
+
+
+class _Formatter(string.Formatter):
+    """Formats a template: facts become marked spans, text is escaped, bare numbers are refused."""
+
+    def __init__(self):
+        self.facts: list[dict] = []
+
+    def format_field(self, value, spec):
+        if isinstance(value, Fact):
+            record = value.record(spec)
+            self.facts.append(record)
+            return f'<span class="{FACT_CLASS}">{escape(record["text"])}</span>'
+        if isinstance(value, (numbers.Number, date)) and not isinstance(value, bool):
+            raise TypeError(f"{value!r} is a bare {type(value).__name__} in prose: wrap it with "
+                            "fact(value, source=..., what=...) (a date: pass it as text, e.g. f'{d:%d %B %Y}').")
+        return _escape_markdown(escape(format(value, spec)))
+
+
+def _escape_markdown(text: str) -> str:
+    # Text values (place names...) are shown as written, never as Markdown or HTML.
+    return re.sub(r"([\\`*_\[\]#|<>])", r"\\\1", text)
+
+
+def md(template: str, **values) -> Prose:
+    """Markdown from a template whose {fields} are facts or text; nothing is displayed."""
+    formatter = _Formatter()
+    text = formatter.format(template, **values)
+    return Prose(text, tuple(formatter.facts))
+
+
+def _display(bundle: dict, metadata: dict) -> None:
+    from IPython.display import display
+
+    display(bundle, metadata=metadata, raw=True)
+
+
+def say(template: str, **values) -> None:
+    """Display a paragraph of prose whose figures are facts."""
+    prose = md(template, **values)
+    _display({"text/markdown": prose.markdown}, prose.metadata("prose"))
+
+
+def page(*, title: str, summary: str, as_of, **values) -> None:
+    """Declare the page: its title, its one-paragraph summary (a template like `say`), and the date
+    the data runs to (`as_of`: a date, a year, or text). Call it once, near the top of the notebook."""
+    if re.search(r"\d", title) and untraced_numbers(escape(title)):
+        raise UntracedFigure(f"The page title {title!r} holds a number: write it in the summary as a fact.")
+    prose = md(summary, **values)
+    meta = prose.metadata("page", title=title, as_of=format_date(as_of), summary_markdown=prose.markdown)
+    _display({"text/markdown": f"# {escape(title)}\n\n{prose.markdown}\n\n*Data as of {meta[META_KEY]['as_of']}*"},
+             meta)
+
+
+def format_date(value) -> str:
+    """'30 December 2016' for a date, '2019' for a year; text passes through."""
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, (date, datetime)):
+        return f"{value.day} {value:%B %Y}"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise StorykitError(f"as_of={value!r}: give the date the data runs to (a date, a year or text).")
+
+
+# --- the rule the build applies to prose --------------------------------------------------------
+
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+          "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+# A number is a run of digits, possibly with , or . inside, not glued to a preceding letter
+# (so identifiers such as the P-code SY07 are not numbers).
+NUMBER = re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*")
+ALLOWED = re.compile(
+    r"\b\d{4}-\d{2}(?:-\d{2})?\b"  # ISO dates and months: 2016-12-30, 2016-12
+    rf"|\b(?:[12]?\d|3[01])\s+(?:{MONTHS})\b"  # 30 December
+    rf"|\b(?:{MONTHS})\s+(?:[12]?\d|3[01])\b(?!\d)"  # December 30
+    r"|(?<![\d.,])(?:19|20)\d{2}(?![\d.,]\d)"  # a year, 1900-2099, alone (not 2,016 or 2016.5)
+)
+RULE = ("Years (1900-2099), ISO dates (2016-12-30, 2016-12) and day-of-month next to a month name "
+        "(30 December) may be written as text; every other number in prose must come from "
+        "storykit.facts.fact(...) passed to say(), page() or a chart's title or notes.")
+
+
+def untraced_numbers(text: str) -> list[str]:
+    """The numbers in plain text that the rule does not allow (facts removed beforehand)."""
+    allowed = [m.span() for m in ALLOWED.finditer(text)]
+    return [m.group() for m in NUMBER.finditer(text)
+            if not any(a <= m.start() and m.end() <= b for a, b in allowed)]
+
+
+class _ProseText(HTMLParser):
+    """Collects the text of HTML outside facts and generated elements, and the facts' texts."""
+
+    def __init__(self, generated_ok: bool):
+        super().__init__(convert_charrefs=True)
+        self.generated_ok = generated_ok
+        self.skip_depth = 0  # > 0 inside a fact or generated element
+        self.fact_depth = 0
+        self.stack: list[bool] = []
+        self.text: list[str] = []
+        self.fact_texts: list[str] = []
+        self._fact: list[str] = []
+
+    VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "source", "col", "area", "base", "embed"}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        is_fact = FACT_CLASS in classes
+        skip = is_fact or (self.generated_ok and GENERATED_CLASS in classes) or tag in ("script", "style")
+        self.stack.append((skip, is_fact))
+        if skip:
+            self.skip_depth += 1
+        if is_fact:
+            self.fact_depth += 1
+            self._fact = []
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not self.stack:
+            return
+        skip, is_fact = self.stack.pop()
+        if skip:
+            self.skip_depth -= 1
+        if is_fact:
+            self.fact_depth -= 1
+            self.fact_texts.append("".join(self._fact))
+        self.text.append(" ")
+
+    def handle_data(self, data):
+        if self.fact_depth:
+            self._fact.append(data)
+        elif not self.skip_depth:
+            self.text.append(data)
+
+
+def check_prose(html: str, recorded: list[dict], where: str, generated_ok: bool = False) -> None:
+    """Raise UntracedFigure if the HTML shows a number that is neither allowed nor a recorded fact.
+
+    `generated_ok` exempts elements of class sk-generated (a chart's description, source line and
+    download link, written by storykit.charts from the data and the catalogue); prose cannot use it.
+    """
+    parser = _ProseText(generated_ok)
+    parser.feed(html)
+    parser.close()
+    known = {r["text"] for r in recorded}
+    changed = [t for t in parser.fact_texts if t not in known]
+    if changed:
+        raise UntracedFigure(f"{where}: the figure(s) {', '.join(map(repr, changed))} are marked as facts but "
+                             "no fact with that text was recorded; use storykit.facts.say(), never hand-written spans.")
+    text = re.sub(r"\s+", " ", "".join(parser.text))
+    bad = untraced_numbers(text)
+    if bad:
+        context = []
+        for number in dict.fromkeys(bad):
+            i = text.find(number)
+            context.append(f"{number!r} in \u201c\u2026{text[max(0, i - 40):i + len(number) + 20].strip()}\u2026\u201d")
+        raise UntracedFigure(f"{where}: untraced figure(s) in the prose: {'; '.join(context)}. {RULE}")
