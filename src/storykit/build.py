@@ -202,10 +202,12 @@ def build(reports: list[str] | None = None, force: bool = False, params: dict | 
                     continue
                 manifest[job.output] = _entry(job, page, built)
                 published.append(job.output)
-        _stage_assets(staging, root / "reports")
-        _publish(staging, root / "reports")
-        write_text(json.dumps(manifest, indent=1, ensure_ascii=False), work / "site.json")
-        write_text(_index(config, manifest, root / "reports", built), root / "reports" / "index.html")
+        if published:  # a build that published nothing leaves reports/ exactly as it was
+            site = root / "reports"
+            _stage_assets(staging, site)
+            (staging / "index.html").write_text(_index(config, manifest, (site, staging), built), encoding="utf-8")
+            _publish(staging, site)
+            write_text(json.dumps(manifest, indent=1, ensure_ascii=False), work / "site.json")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if failures:
@@ -222,7 +224,7 @@ def _make_page(job: Job, config: Config, root: Path, work: Path, staging: Path, 
     page = pages.collect(nb, where)
     html = pages.render(page, root=job.root, built=built, notebook=f"notebooks/{job.notebook}",
                         parameters=job.parameters)
-    pages.check_published(html, where, local=(str(root), str(Path.home())))
+    pages.check_published(html, where, local=(str(root),))
     target = staging / job.output
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html, encoding="utf-8")
@@ -232,6 +234,7 @@ def _make_page(job: Job, config: Config, root: Path, work: Path, staging: Path, 
 def _execute(notebook: Path, out: Path, parameters: dict, config: Config, where: str):
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import ERROR_MARKER_TAG
 
     try:
         return papermill.execute_notebook(
@@ -240,7 +243,12 @@ def _execute(notebook: Path, out: Path, parameters: dict, config: Config, where:
             log_output=False, request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as e:
-        raise pages.PageError(f"{where}: cell {e.exec_count} stopped with {e.ename}: "
+        cell = f"cell {e.exec_count}"
+        if out.is_file():  # Papermill wrote it with two error-note cells added; without them, indices match
+            nb = pages.read(out)
+            nb.cells = [c for c in nb.cells if ERROR_MARKER_TAG not in c.get("metadata", {}).get("tags", [])]
+            cell = pages.cell_label(nb, e.cell_index)
+        raise pages.PageError(f"{where}, {cell} stopped with {e.ename}: "
                               f"{pages.ANSI.sub('', str(e.evalue))}") from None
     except TimeoutError as e:  # nbclient's CellTimeoutError
         raise pages.PageError(f"{where}: a cell ran longer than {config.cell_timeout} s and was stopped ({e}).") \
@@ -278,7 +286,10 @@ def _stage_assets(staging: Path, site: Path) -> None:
 
 def _publish(staging: Path, site: Path) -> None:
     """Move every staged file into the site, one atomic rename each (same file system)."""
-    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+    # Assets first (pages need them), the index last (it links the pages).
+    files = sorted((p for p in staging.rglob("*") if p.is_file()),
+                   key=lambda p: (p.parent.name != "assets", p.name == "index.html", str(p)))
+    for path in files:
         target = site / path.relative_to(staging)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
@@ -297,11 +308,12 @@ def _load_manifest(work: Path) -> dict:
         return {}
 
 
-def _index(config: Config, manifest: dict, site: Path, built) -> str:
-    """The index lists the pages that exist, in the order of reports.toml."""
+def _index(config: Config, manifest: dict, folders: tuple[Path, ...], built) -> str:
+    """The index lists the pages that exist (published or staged), in the order of reports.toml."""
     stories, groups, headlines = [], {}, []
     order = {out: i for i, out in enumerate(_outputs(config))}
-    entries = sorted(((out, e) for out, e in manifest.items() if out in order and (site / out).is_file()),
+    entries = sorted(((out, e) for out, e in manifest.items()
+                      if out in order and any((f / out).is_file() for f in folders)),
                      key=lambda oe: order[oe[0]])
     for out, e in entries:
         page = pages.Page(title=e["title"], summary_html=e["summary_html"], as_of=e["as_of"], body="",
@@ -313,5 +325,5 @@ def _index(config: Config, manifest: dict, site: Path, built) -> str:
         headlines += [h | {"href": out, "report": page.title} for h in page.headlines]
     html = pages.render_index(intro=config.intro, stories=stories, built=built, headlines=headlines,
                               groups=[{"title": t, "pages": ps} for t, ps in groups.items()])
-    pages.check_published(html, "reports/index.html", local=(str(site.parent), str(Path.home())))
+    pages.check_published(html, "reports/index.html", local=(str(folders[0].parent),))
     return html

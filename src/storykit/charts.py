@@ -140,7 +140,9 @@ def _inline_markdown(p: Prose) -> str:
 def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, chart_sources, is_map, data, name):
     spec = json.dumps({**figure_json, "config": CONFIG}, separators=(",", ":"), ensure_ascii=False)
     spec = spec.replace("<", "\\u003c")  # nothing inside can close the script element
-    csv = data.to_csv(index=not isinstance(data.index, pd.RangeIndex))
+    # The index is data too, unless it is the default 0..n-1 without a name.
+    plain_index = not any(data.index.names) and data.index.equals(pd.RangeIndex(len(data)))
+    csv = data.to_csv(index=not plain_index)
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
     source_line = "; ".join(f"{escape(s.publisher)}, {escape(s.title)} (licence: {escape(s.licence)})"
                             for s in chart_sources)

@@ -64,8 +64,8 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     sources: list[str] = []
     charts = 0
     kept_cells = []
-    for number, cell in enumerate(nb.cells, start=1):
-        at = f"{where}, cell {number}"
+    for index, cell in enumerate(nb.cells):
+        at = f"{where}, {cell_label(nb, index)}"
         if cell.cell_type == "markdown":
             check_prose(_markdown(cell.source), [], at)
             kept_cells.append(cell)
@@ -110,8 +110,21 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     at, meta, _ = declared[0]
     summary_html = _summary_html(meta, at)
     body_nb = nbformat.from_dict({**nb, "cells": kept_cells})
+    unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"], body=_exporter()
-                .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=facts, charts=charts)
+                .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=unique, charts=charts)
+
+
+def cell_label(nb: nbformat.NotebookNode, index: int) -> str:
+    """'cell 3 (“first words…”)': the position in the notebook as the reporter wrote it, without the
+    cell Papermill injects for parameters, and the start of the cell so it can be found."""
+    injected = sum("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells[:index])
+    cell = nb.cells[index]
+    if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+        return "the parameters Papermill injected"
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    first = first if len(first) <= 50 else first[:49] + "\u2026"
+    return f"cell {index + 1 - injected} (\u201c{first}\u201d)"
 
 
 def _summary_html(meta: dict, at: str) -> str:
@@ -187,7 +200,9 @@ def _main(html: str) -> str:
 # --- checks on a finished page ------------------------------------------------------------------
 
 LOCAL_PATH = re.compile(
-    r"(?<![\w.:/])(?:/(?:home|root|tmp|Users|work|var|opt|mnt|srv|private)/[\w.-]|[A-Za-z]:\\\\?[\w.-]|file:/)"
+    r"(?<![\w.:/])/(?:home|root|tmp|Users|work|var|opt|mnt|srv|private)/[\w.-]"
+    r"|(?<!\w)[A-Za-z]:\\(?:[\w .-]+\\)+"  # C:\Users\...
+    r"|file:/"
 )
 LEAKS = (
     ("Traceback (most recent call last)", "a Python traceback"),

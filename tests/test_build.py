@@ -1,0 +1,168 @@
+"""End to end: a tiny project's notebooks run in real kernels (Papermill) and become a site."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+from storykit import cli, pages
+from storykit.build import BuildError, build, plan, load_config
+from storykit.charts import plotly_js
+from storykit.errors import StorykitError
+
+from .synthetic_site import PLACES, make_project
+
+PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The synthetic project, built once; tests that change it work on a copy."""
+    root = make_project(tmp_path_factory.mktemp("project"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STORYKIT_HOME", str(root))
+        published = build(log=lambda _: None)
+    assert published == PAGES
+    return root
+
+
+@pytest.fixture
+def copy(site, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(site, root)
+    monkeypatch.setenv("STORYKIT_HOME", str(root))
+    return root
+
+
+def read(root: Path, page: str) -> str:
+    return (root / "reports" / page).read_text(encoding="utf-8")
+
+
+def snapshot(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "reports").rglob("*")) if p.is_file()}
+
+
+def test_the_site_has_every_page_and_one_shared_plotly(site):
+    files = sorted(str(p.relative_to(site / "reports")) for p in (site / "reports").rglob("*") if p.is_file())
+    assert files == sorted(PAGES + ["index.html", "assets/plotly.min.js", "assets/style.css"])
+    assert (site / "reports" / "assets" / "plotly.min.js").read_text() == plotly_js()
+    for page in PAGES + ["index.html"]:
+        html = read(site, page)
+        assert len(html.encode()) < pages.MAX_PAGE_BYTES
+        assert str(site) not in html and "/tmp/" not in html
+        assert html.count("plotly.min.js") == (0 if page == "index.html" else 1)
+        pages.check_published(html, page, local=(str(site),))
+    for page in PAGES:
+        assert read(site, page).count('class="sk-chart"') >= 1
+    assert not list((site / "build").glob("staging-*"))
+
+
+def test_pages_show_what_the_data_says_and_nothing_of_the_reporters_workspace(site):
+    toll = pd.read_csv(site / "data" / "processed" / "toll.csv")
+    shown = toll[toll.year.between(2012, 2020)]  # first_year from reports.toml, last_year the default
+    html = read(site, "toll.html")
+    assert f'killed <span class="fact">{shown.deaths.sum():,}</span> people' in html
+    worst = shown.loc[shown.deaths.idxmax()]
+    assert f"The worst year was {worst.year}, with <span class=\"fact\">{worst.deaths:,}</span>." in html
+    assert "<code>first_year = 2012</code>" in html
+    for hidden in ("a note for the reporter", "a warning for the reporter", "import pandas", "In [", "<table class=\"dataframe"):
+        assert hidden not in html
+    assert 'href="../index.html"' in read(site, "profiles/northland.html")
+    assert "<h1>Profile: Northland</h1>" in read(site, "profiles/northland.html")
+
+
+def test_the_index_links_every_page_with_the_headline_figures(site):
+    html = read(site, "index.html")
+    assert "<h1>Syria&#39;s war in numbers</h1>" in html
+    for page in PAGES:
+        assert f'href="{page}"' in html
+    toll = pd.read_csv(site / "data" / "processed" / "toll.csv")
+    people = pd.read_csv(site / "data" / "processed" / "people.csv")
+    top = people[people.year == 2016].sort_values("people").iloc[-1]
+    assert f'<span class="fact">{toll[toll.year >= 2012].deaths.sum():,}</span>' in html
+    assert f'<span class="fact">{top.people:,}</span>' in html and f"people in {top.name_en}, 2016" in html
+    assert html.index("Headline figures") < html.index('href="toll.html"') < html.index("Place profiles")
+    manifest = json.loads((site / "build" / "site.json").read_text())
+    assert sorted(manifest) == sorted(PAGES)
+
+
+def test_a_parameter_from_the_command_line(copy, capsys):
+    assert cli.main(["build", "toll", "-p", "first_year", "2015"]) == 0
+    toll = pd.read_csv(copy / "data" / "processed" / "toll.csv")
+    html = read(copy, "toll.html")
+    assert f'<span class="fact">{toll[toll.year >= 2015].deaths.sum():,}</span>' in html
+    assert "Between 2015 and 2020" in html and "<code>first_year = 2015</code>" in html
+    index = read(copy, "index.html")
+    assert all(f'href="{p}"' in index for p in PAGES)  # the other pages stay on the index
+    assert "published 1 page(s)" in capsys.readouterr().out
+
+
+def test_a_fanned_out_parameter_builds_one_page(copy):
+    assert build(params={"place": "eastland"}, log=lambda _: None) == ["profiles/eastland.html"]
+    assert "<h1>Profile: Eastland</h1>" in read(copy, "profiles/eastland.html")
+    assert build(params={"place": "SY02"}, log=lambda _: None) == ["profiles/southland.html"]
+
+
+def test_a_bad_parameter_value_fails_and_changes_nothing(copy, capsys):
+    before = snapshot(copy)
+    assert cli.main(["build", "-p", "place", "Atlantis"]) == 1
+    err = capsys.readouterr().err
+    assert "profiles/atlantis" in err and "'Atlantis' is no place this project knows" in err
+    assert "(profiles/atlantis), cell 2 (“import pandas as pd”) stopped with DataError" in err
+    assert snapshot(copy) == before
+
+
+def test_plan_reads_reports_toml_and_refuses_what_it_cannot_do(copy):
+    config = load_config(copy)
+    jobs = plan(config, copy)
+    assert [j.output for j in jobs] == PAGES
+    assert jobs[0].parameters == {"first_year": 2012} and jobs[2].parameters == {"place": "SY01"}
+    assert [j.root for j in jobs] == ["", "", "../", "../"]
+    assert [j.output for j in plan(config, copy, overrides={"year": "2015"})] == ["places.html"]
+    assert plan(config, copy, ["places"], {"year": "2015"})[0].parameters == {"year": 2015}
+    with pytest.raises(StorykitError, match="No report called nope"):
+        plan(config, copy, ["nope"])
+    with pytest.raises(StorykitError, match="no report .*takes a parameter called 'colour'"):
+        plan(config, copy, overrides={"colour": "red"})
+    with pytest.raises(StorykitError, match="year takes a int"):
+        plan(config, copy, overrides={"year": "last"})
+
+
+def test_a_failing_report_keeps_its_last_page_and_the_others_publish(copy):
+    toll_before, places_before = read(copy, "toll.html"), read(copy, "places.html")
+    nb_path = copy / "notebooks" / "toll.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(new_markdown_cell("In all, 14 places were hit."))
+    nbformat.write(nb, nb_path)
+    nb_path = copy / "notebooks" / "places.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(2, new_code_cell("raise ValueError('the table has no year column')"))
+    nbformat.write(nb, nb_path)
+
+    with pytest.raises(BuildError) as failed:
+        build(log=lambda _: None)
+    message = str(failed.value)
+    assert "2 of 4 page(s) were not published" in message
+    assert ("toll: notebooks/toll.ipynb, cell 6 (“In all, 14 places were hit.”): untraced figure(s) in the "
+            "prose: '14'") in message
+    assert ("places: notebooks/places.ipynb, cell 3 (“raise ValueError('the table has no year column')”) "
+            "stopped with ValueError: the table has no year column") in message
+    assert read(copy, "toll.html") == toll_before and read(copy, "places.html") == places_before
+    assert all(f'href="{p}"' in read(copy, "index.html") for p in PAGES)
+    executed = nbformat.read(copy / "build" / "executed" / "places.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_the_kernel_reads_this_projects_data(copy):
+    people = pd.read_csv(copy / "data" / "processed" / "people.csv")
+    people.loc[people.pcode == "SY01", "people"] += 1
+    people.to_csv(copy / "data" / "processed" / "people.csv", index=False)
+    build(["profile"], log=lambda _: None)
+    last = people[people.pcode == "SY01"].people.iloc[-1]
+    assert f'<span class="fact">{last:,}</span>' in read(copy, "profiles/northland.html")
+    assert set(PLACES) >= {"SY01"}

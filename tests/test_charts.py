@@ -1,0 +1,159 @@
+"""Charts: the house style, the two-part mimebundle, descriptions, CSV downloads and maps."""
+
+import base64
+import json
+import re
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from storykit import catalogue, charts
+from storykit.errors import StorykitError
+from storykit.facts import check_prose, fact, md
+from .synthetic_site import PLACES, squares
+
+
+@pytest.fixture
+def toll():
+    return pd.DataFrame({"year": [2011, 2012, 2013, 2014], "deaths": [1195, 50367, 71970, 65591]})
+
+
+def embedded(html: str, dom_id: str) -> dict:
+    m = re.search(rf'<script type="application/json" id="{dom_id}-json">(.*?)</script>', html, re.S)
+    return json.loads(m.group(1))
+
+
+def test_house_style_is_the_default_template():
+    assert pio.templates.default == "storykit"
+    layout = charts.TEMPLATE.layout
+    assert list(layout.colorway) == list(charts.OKABE_ITO)
+    assert "system-ui" in layout.font.family and "sans-serif" in layout.font.family
+    assert layout.legend.orientation == "h" and layout.legend.y < 0  # below the plot
+    assert charts.CONFIG["responsive"] is True
+
+
+def test_show_bundle_has_plotly_json_and_a_self_drawing_figure(toll):
+    fig = px.line(toll, x="year", y="deaths")
+    bundle, meta = charts.chart_bundle(fig, toll, title="Battle deaths", source="ucdp_country_year",
+                                       notes="Best estimates.")
+    assert set(bundle) >= {"application/vnd.plotly.v1+json", "text/html"}
+    assert bundle["application/vnd.plotly.v1+json"]["config"]["responsive"] is True
+    html = bundle["text/html"]
+    dom_id = re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1)
+    spec = embedded(html, dom_id)
+    assert spec["data"][0]["type"] == "scatter" and spec["layout"]["template"]["layout"]["font"]["family"] == charts.FONT
+    assert f'Plotly.newPlot(d,f)' in html and "cdn" not in html.lower()
+    assert '<h2 class="sk-chart-title"' in html and ">Battle deaths</h2>" in html
+    ucdp = catalogue.get("ucdp_country_year")
+    assert f"Source: {ucdp.publisher}, {ucdp.title} (licence: {ucdp.licence})" in html
+    assert '<p class="sk-notes">Best estimates.</p>' in html
+    assert meta == {"storykit": {"kind": "chart", "title": "Battle deaths", "sources": ["ucdp_country_year"],
+                                 "facts": []}}
+    check_prose(html, [], "chart", generated_ok=True)  # generated numbers are exempt; the title has none
+
+
+def test_the_csv_link_holds_exactly_the_data(toll):
+    bundle, _ = charts.chart_bundle(px.bar(toll, x="year", y="deaths"), toll, title="Toll", source="ucdp_country_year")
+    href = re.search(r'download="toll.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', bundle["text/html"])
+    assert base64.b64decode(href.group(1)).decode() == toll.to_csv(index=False)
+    indexed = toll.set_index("year")
+    bundle, _ = charts.chart_bundle(px.bar(toll, x="year", y="deaths"), indexed, title="T", source="ucdp_country_year")
+    href = re.search(r'base64,([^"]+)"', bundle["text/html"])
+    assert base64.b64decode(href.group(1)).decode() == indexed.to_csv()
+
+
+def test_description_is_computed_from_the_plotted_values(toll):
+    text = charts.describe(px.line(toll, x="year", y="deaths"))
+    lo, hi, last = toll.loc[toll.deaths.idxmin()], toll.loc[toll.deaths.idxmax()], toll.iloc[-1]
+    assert text == (f"Line chart: {len(toll)} values from {toll.year.iloc[0]} to {toll.year.iloc[-1]}. "
+                    f"Lowest {lo.deaths:,} ({lo.year}); highest {hi.deaths:,} ({hi.year}); "
+                    f"latest {last.deaths:,} ({last.year}).")
+    two = pd.DataFrame({"day": pd.to_datetime(["2016-12-29", "2016-12-30"] * 2), "n": [3, 1, 4, 2],
+                        "side": ["a", "a", "b", "b"]})
+    text = charts.describe(px.bar(two, x="day", y="n", color="side"))
+    assert text.startswith("Bar chart a: 2 values from 2016-12-29 to 2016-12-30. Lowest 1 (2016-12-30)")
+    assert "Bar chart b:" in text and "highest 4 (2016-12-29)" in text
+    horizontal = charts.describe(go.Figure(go.Bar(x=[5, 9], y=["Lebanon", "Jordan"], orientation="h")))
+    assert "highest 9 (Jordan)" in horizontal
+
+
+def test_title_and_notes_are_checked_prose_with_facts(toll):
+    total = fact(int(toll.deaths.sum()), source="ucdp_country_year", what="deaths")
+    bundle, meta = charts.chart_bundle(px.line(toll, x="year", y="deaths"), toll, title="Deaths since 2011",
+                                       source="ucdp_country_year", notes=md("In all {t}.", t=total))
+    assert meta["storykit"]["facts"] == [total.record()]
+    check_prose(bundle["text/html"], meta["storykit"]["facts"], "chart", generated_ok=True)
+    bundle, meta = charts.chart_bundle(px.line(toll, x="year", y="deaths"), toll, title="Deaths in 14 places",
+                                       source="ucdp_country_year")
+    with pytest.raises(ValueError, match="'14'"):
+        check_prose(bundle["text/html"], meta["storykit"]["facts"], "chart", generated_ok=True)
+
+
+def test_text_from_data_is_escaped(toll):
+    bundle, _ = charts.chart_bundle(px.line(toll, x="year", y="deaths"), toll, title="<script>alert(1)</script>",
+                                    source="ucdp_country_year")
+    assert "<script>alert" not in bundle["text/html"] and "&lt;script&gt;" in bundle["text/html"]
+
+
+def test_show_refuses_bad_input(toll):
+    fig = px.line(toll, x="year", y="deaths")
+    with pytest.raises(TypeError, match="DataFrame"):
+        charts.chart_bundle(fig, toll.to_dict(), title="T", source="ucdp_country_year")
+    with pytest.raises(StorykitError, match="no source called"):
+        charts.chart_bundle(fig, toll, title="T", source="nowhere")
+    geo = go.Figure(go.Choropleth(locations=["SY01"], z=[1]))
+    with pytest.raises(StorykitError, match="no boundary source"):
+        charts.chart_bundle(geo, toll, title="Map", source="ucdp_country_year")
+
+
+@pytest.fixture
+def people():
+    return pd.DataFrame([{"year": y, "pcode": c, "people": 1000 * (i + 1) + y} for y in (2015, 2016)
+                         for i, c in enumerate(PLACES)])
+
+
+def test_choropleth_uses_pcodes_names_and_clockwise_shapes(people, tmp_path, monkeypatch):
+    monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
+    fig = charts.choropleth(people[people.year == 2016], color="people", label="People", geojson=squares(),
+                            boundary_source="ocha_admin1_2016")
+    trace = fig.data[0]
+    assert trace.featureidkey == "properties.pcode" and fig.layout.geo.fitbounds == "locations"
+    assert list(trace.customdata[0]) == list(PLACES["SY01"])  # English and Arabic names on hover
+    assert "%{customdata[0]}" in trace.hovertemplate and "%{customdata[1]}" in trace.hovertemplate
+    for feature in trace.geojson["features"]:
+        ring = feature["geometry"]["coordinates"][0]
+        signed_area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:]))
+        assert signed_area < 0  # clockwise, as plotly's geo maps need
+    bundle, meta = charts.chart_bundle(fig, people, title="People", source="unhcr_population")
+    assert meta["storykit"]["sources"] == ["unhcr_population", "ocha_admin1_2016"]
+    html = bundle["text/html"]
+    assert "do not imply official endorsement or acceptance by the United Nations" in html
+    assert "Quneitra includes the Israeli-occupied Golan" in html
+    assert "g.topojson.world_110m" in html  # no base map fetched from a CDN
+
+
+def test_animated_choropleth_has_one_colour_scale_and_light_frames(people):
+    fig = charts.choropleth(people, color="people", geojson=squares(), boundary_source="ocha_admin1_2016",
+                            animation_frame="year")
+    assert [f.name for f in fig.frames] == ["2015", "2016"]
+    assert all(tr.geojson is None for f in fig.frames for tr in f.data)
+    assert fig.layout.coloraxis.cmin == 0 and fig.layout.coloraxis.cmax == people.people.max()
+    assert "A slider shows 2 frames, from 2015 to 2016" in charts.describe(fig)
+
+
+def test_choropleth_defaults_to_the_processed_provinces(people, tmp_path, monkeypatch):
+    monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
+    with pytest.raises(StorykitError, match="provinces.geojson is missing"):
+        charts.choropleth(people, color="people")
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    (processed / "provinces.geojson").write_text(json.dumps(squares()))
+    (processed / "datapackage.json").write_text(json.dumps(
+        {"resources": [{"name": "provinces", "sources": [{"id": "ocha_admin1_2016"}, {"id": "ocha_admin1_2016"}]}]}))
+    fig = charts.choropleth(people[people.year == 2016], color="people")
+    assert fig._storykit_boundary == ("ocha_admin1_2016",)
+    with pytest.raises(StorykitError, match="SY99"):
+        charts.choropleth(pd.DataFrame({"pcode": ["SY99"], "people": [1]}), color="people")

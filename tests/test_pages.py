@@ -1,0 +1,166 @@
+"""Pages: what an executed notebook publishes, and what makes a page unpublishable."""
+
+import re
+
+import nbformat
+import pandas as pd
+import plotly.express as px
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from storykit import catalogue, charts, facts, pages
+from storykit.facts import UntracedFigure, fact, md
+from storykit.pages import PageError
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    shown = []
+    monkeypatch.setattr(facts, "_display", lambda bundle, meta: shown.append(new_output(
+        "display_data", data=bundle, metadata=meta)))
+    return shown
+
+
+def page_output(captured, **kw):
+    args = dict(title="The toll", summary="UCDP counted {n}.", as_of=2016,
+                n=fact(285010, source="ucdp_country_year", what="battle deaths 2011-2016", headline=True)) | kw
+    facts.page(**args)
+    return captured.pop()
+
+
+def say_output(captured, template, **values):
+    facts.say(template, **values)
+    return captured.pop()
+
+
+def chart_output(title="Deaths by year"):
+    data = pd.DataFrame({"year": [2015, 2016], "deaths": [51058, 44829]})
+    bundle, meta = charts.chart_bundle(px.line(data, x="year", y="deaths"), data, title=title,
+                                       source="ucdp_country_year")
+    return new_output("display_data", data=bundle, metadata=meta)
+
+
+def notebook(*cells) -> nbformat.NotebookNode:
+    out = []
+    for c in cells:
+        if isinstance(c, str):
+            out.append(new_markdown_cell(c))
+        else:
+            out.append(new_code_cell("secret_code = 1  # /home/reporter/notes", outputs=list(c)))
+    return new_notebook(cells=out)
+
+
+def good(captured):
+    return notebook(
+        [page_output(captured)],
+        "## Year by year\n\nThe war's deadliest years came early, from 2012 to 2014.",
+        [new_output("stream", name="stdout", text="a print for the reporter /tmp/x\n"),
+         new_output("execute_result", data={"text/html": "<table><tr><td>77</td></tr></table>",
+                                            "text/plain": "77"}, execution_count=3),
+         new_output("stream", name="stderr", text="FutureWarning: in /work/main/notebooks\n")],
+        [say_output(captured, "In 2016, {n} died.", n=fact(44829, source="ucdp_country_year", what="2016")),
+         chart_output()],
+    )
+
+
+def test_collect_keeps_only_what_the_helpers_showed(captured):
+    page = pages.collect(good(captured), "notebooks/toll.ipynb")
+    assert page.title == "The toll" and page.as_of == "2016" and page.charts == 1
+    assert page.summary_html.strip() == '<p>UCDP counted <span class="fact">285,010</span>.</p>'
+    assert page.sources == ["ucdp_country_year"]
+    assert [f["text"] for f in page.facts] == ["285,010", "44,829"]
+    assert [h["what"] for h in page.headlines] == ["battle deaths 2011-2016"]
+    body = page.body
+    assert "<h2>Year by year</h2>" in body and '<span class="fact">44,829</span>' in body
+    assert 'class="sk-chart"' in body
+    for hidden in ("secret_code", "a print", "<table>", "FutureWarning", "UCDP counted"):
+        assert hidden not in body
+
+
+def test_render_gives_a_complete_page(captured):
+    page = pages.collect(good(captured), "notebooks/toll.ipynb")
+    html = pages.render(page, root="../", notebook="notebooks/toll.ipynb", parameters={"first_year": 2011})
+    assert html.startswith("<!doctype html>\n<html lang=\"en\">")
+    assert "<title>The toll · Syria&#39;s war in numbers</title>" in html
+    assert '<script defer src="../assets/plotly.min.js"></script>' in html
+    assert '<link rel="stylesheet" href="../assets/style.css">' in html
+    assert "<h1>The toll</h1>" in html and "Data as of 2016." in html and "Page built " in html
+    assert html.count('href="../index.html"') >= 2
+    for f in catalogue.get("ucdp_country_year").files:
+        assert f.sha256 in html and f.url in html
+    assert "<code>first_year = 2011</code>" in html
+    pages.check_published(html, "toll")
+    assert len(re.findall(r"<main", html)) == 1 and "<nav" in html and "<footer" in html
+
+
+def test_a_page_without_charts_loads_no_plotly(captured):
+    html = pages.render(pages.collect(notebook([page_output(captured)]), "nb"))
+    assert "plotly.min.js" not in html
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda c: notebook([page_output(c)], [new_output("error", ename="KeyError", evalue="\x1b[31m'year'\x1b[0m",
+                                                      traceback=["Traceback..."])]),
+     r"nb, cell 2 \(“secret_code = 1  # /home/reporter/notes”\): the notebook stopped with KeyError: 'year'"),
+    (lambda c: notebook([page_output(c)], [new_output("display_data", data={
+        "application/vnd.plotly.v1+json": {"data": []}, "text/plain": "Figure"})]), r"cell 2 \(“secret.*”\): a chart was shown with fig.show"),
+    (lambda c: notebook([page_output(c)], "All 14 governorates."), r"cell 2 \(“All 14 governorates.”\): untraced figure\(s\) in the prose: '14'"),
+    (lambda c: notebook("No page here."), "exactly once \\(found 0"),
+    (lambda c: notebook([page_output(c)], [page_output(c)]), "exactly once \\(found 2"),
+    (lambda c: notebook([page_output(c, summary="{n} died, of 22 million.")]), r"cell 1 \(“secret.*”\): untraced.*'22'"),
+    (lambda c: notebook([page_output(c)], '<span class="fact">1,000</span> died'), "no fact with that text"),
+    (lambda c: notebook([page_output(c)], [chart_output(title="The 14 governorates")]), r"cell 2 \(“secret.*”\): untraced.*'14'"),
+])
+def test_collect_refuses(captured, make, message):
+    with pytest.raises((PageError, UntracedFigure), match=message):
+        pages.collect(make(captured), "nb")
+
+
+def test_a_tampered_fact_is_refused(captured):
+    out = say_output(captured, "{n} died.", n=fact(44829, source="ucdp_country_year", what="2016"))
+    out.data["text/markdown"] = out.data["text/markdown"].replace("44,829", "54,829")
+    with pytest.raises(UntracedFigure, match="'54,829' are marked as facts"):
+        pages.collect(notebook([page_output(captured)], [out]), "nb")
+
+
+PAGE = '<!doctype html><html lang="en"><head><title>t</title>{head}</head><body><main>{body}</main></body></html>'
+
+
+@pytest.mark.parametrize("head, body, message", [
+    ("", "<p>Traceback (most recent call last):</p>", "a Python traceback"),
+    ("", "<pre>In [3]: x</pre>", "notebook prompt"),
+    ("", "<p>read from /home/reporter/data.csv</p>", "local path"),
+    ("", "<p>C:\\Users\\me</p>", "local path"),
+    ("", "<p>saved in /srv/storykit/x</p>", "names the local path /srv/storykit"),
+    ('<script src="https://cdn.plot.ly/plotly.min.js"></script>', "", "another host"),
+    ('<link rel="stylesheet" href="//fonts.googleapis.com/css">', "", "another host"),
+    ("<style>@import 'https://example.org/a.css';</style>", "", "another host"),
+    ("", '<div style="background: url(http://example.org/x.png)"></div>', "another host"),
+    ("", '<img src="https://example.org/x.png" alt="x">', "another host"),
+    ("", '<script type="application/json">{"images":[{"source":"https://example.org/x.png"}]}</script>',
+     "another host"),
+    ("", "x" * (pages.MAX_PAGE_BYTES + 1), "over the 400,000 limit"),
+])
+def test_check_published_refuses(head, body, message):
+    with pytest.raises(PageError, match=message):
+        pages.check_published(PAGE.format(head=head, body=body), "p", local=("/srv/storykit",))
+
+
+def test_check_published_allows_links_and_embedded_data():
+    body = ('<a href="https://ucdp.uu.se/downloads/">UCDP</a><a href="data:text/csv;base64,L3RtcC9h/home/x">csv</a>'
+            '<script type="application/json">{"y":{"dtype":"i4","bdata":"/tmp/AAAA/home/"}}</script>'
+            '<script defer src="assets/plotly.min.js"></script><img src="data:image/png;base64,AAAA" alt="">')
+    pages.check_published(PAGE.format(head='<link rel="stylesheet" href="../assets/style.css">', body=body), "p")
+
+
+def test_index_lists_reports_groups_and_headlines(captured):
+    page = pages.collect(good(captured), "nb")
+    html = pages.render_index(intro="Since 2011.", stories=[{"href": "toll.html", "page": page}],
+                              groups=[{"title": "Profiles", "pages": [{"href": "g/a.html", "page": page}]}],
+                              headlines=[h | {"href": "toll.html", "report": page.title} for h in page.headlines])
+    assert "<h1>Syria&#39;s war in numbers</h1>" in html and "Since 2011." in html
+    assert '<span class="fact">285,010</span>' in html and "battle deaths 2011-2016" in html
+    assert '<a href="toll.html">The toll</a>' in html and '<a href="g/a.html">The toll</a>' in html
+    assert "plotly.min.js" not in html
+    with pytest.raises(UntracedFigure, match="'12'"):
+        pages.render_index(intro="In 12 places.", stories=[], groups=[], headlines=[])
