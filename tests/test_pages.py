@@ -160,7 +160,16 @@ def test_index_lists_reports_groups_and_headlines(captured):
                               headlines=[h | {"href": "toll.html", "report": page.title} for h in page.headlines])
     assert "<h1>Syria&#39;s war in numbers</h1>" in html and "Since 2011." in html
     assert '<span class="fact">285,010</span>' in html and "battle deaths 2011-2016" in html
+    assert f"Source: {catalogue.get('ucdp_country_year').publisher}" in html
     assert '<a href="toll.html">The toll</a>' in html and '<a href="g/a.html">The toll</a>' in html
     assert "plotly.min.js" not in html
     with pytest.raises(UntracedFigure, match="'12'"):
         pages.render_index(intro="In 12 places.", stories=[], groups=[], headlines=[])
+
+
+def test_text_from_notebooks_is_escaped_on_the_page(captured):
+    out = page_output(captured, title="<script>alert('x')</script> Idleb", summary="{p} had {n}.",
+                      p="<img src=x onerror=alert(x)>")
+    html = pages.render(pages.collect(notebook([out]), "nb"))
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Idleb" in html

@@ -241,6 +241,7 @@ def _execute(notebook: Path, out: Path, parameters: dict, config: Config, where:
             str(notebook), str(out), parameters=parameters, kernel_name=config.kernel,
             cwd=str(notebook.parent), execution_timeout=config.cell_timeout, progress_bar=False,
             log_output=False, request_save_on_cell_execute=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not the TCP-without-encryption notice
         )
     except PapermillExecutionError as e:
         cell = f"cell {e.exec_count}"

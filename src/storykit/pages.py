@@ -183,6 +183,8 @@ def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlin
     Each story is {"href", "page": Page}; each group is {"title", "pages": [{"href", "page"}]};
     each headline is a fact record with "href" and "report" added.
     """
+    headlines = [h | {"publishers": "; ".join(dict.fromkeys(catalogue.get(s).publisher for s in h["source"]
+                                                           if s != PARAMETER))} for h in headlines]
     html = environment().get_template("index.html.j2").render(
         site_title=SITE_TITLE, root="", intro=intro, stories=stories, groups=groups, headlines=headlines,
         built=built_text(built or now()), charts=0,
