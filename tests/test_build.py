@@ -49,8 +49,13 @@ def snapshot(root: Path) -> dict:
 
 def test_the_site_has_every_page_and_one_shared_plotly(site):
     files = sorted(str(p.relative_to(site / "reports")) for p in (site / "reports").rglob("*") if p.is_file())
-    assert files == sorted(PAGES + ["index.html", "assets/plotly.min.js", "assets/style.css"])
+    shapes = [f for f in files if f.startswith("assets/geo-")]
+    assert files == sorted(PAGES + ["index.html", "assets/plotly.min.js", "assets/style.css"] + shapes)
     assert (site / "reports" / "assets" / "plotly.min.js").read_text() == plotly_js()
+    # The map's shapes are one shared asset, named by their hash, that the map page loads.
+    assert len(shapes) == 1 and f'<script defer src="{shapes[0]}"></script>' in read(site, "places.html")
+    assert json.loads((site / "reports" / shapes[0]).read_text().split("=", 2)[2].rstrip(";\n"))["features"]
+    assert '"coordinates"' not in read(site, "places.html")
     for page in PAGES + ["index.html"]:
         html = read(site, page)
         assert len(html.encode()) < pages.MAX_PAGE_BYTES

@@ -51,7 +51,7 @@ def test_show_bundle_has_plotly_json_and_a_self_drawing_figure(toll):
     assert f"Source: {ucdp.publisher}, {ucdp.title} (licence: {ucdp.licence})" in html
     assert '<p class="sk-notes">Best estimates.</p>' in html
     assert meta == {"storykit": {"kind": "chart", "title": "Battle deaths", "sources": ["ucdp_country_year"],
-                                 "facts": []}}
+                                 "facts": [], "geometries": []}}
     check_prose(html, [], "chart", generated_ok=True)  # generated numbers are exempt; the title has none
 
 
@@ -132,7 +132,18 @@ def test_choropleth_uses_pcodes_names_and_clockwise_shapes(people, tmp_path, mon
     html = bundle["text/html"]
     assert "do not imply official endorsement or acceptance by the United Nations" in html
     assert "Quneitra includes the Israeli-occupied Golan" in html
-    assert "g.topojson.world_110m" in html  # no base map fetched from a CDN
+    assert "a.topojson.world_110m" in html  # no base map fetched from a CDN
+    # The page names the shapes; they are published once, as an asset, from the inline JupyterLab JSON.
+    key = charts.geometry_key(trace.geojson.to_plotly_json() if hasattr(trace.geojson, "to_plotly_json")
+                              else trace.geojson)
+    assert meta["storykit"]["geometries"] == [key]
+    page_spec = embedded(html, re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1))
+    assert page_spec["data"][0]["geojson"] == key and f'g.PlotlyGeoAssets["{key}"]' in html
+    inline = bundle["application/vnd.plotly.v1+json"]
+    assert charts.page_geometries(inline, [key]) == {key: inline["data"][0]["geojson"]}
+    asset = charts.geometry_asset(key, inline["data"][0]["geojson"])
+    assert asset.startswith('(window.PlotlyGeoAssets=window.PlotlyGeoAssets||{topojson:{}})["' + key + '"]={')
+    assert json.loads(asset[asset.index("={") + 1:-2]) == inline["data"][0]["geojson"]
 
 
 def test_animated_choropleth_has_one_colour_scale_and_light_frames(people):

@@ -228,6 +228,13 @@ def _make_page(job: Job, config: Config, root: Path, work: Path, staging: Path, 
     target = staging / job.output
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html, encoding="utf-8")
+    from .charts import geometry_asset
+
+    for key, geojson in page.geometries.items():  # named by their hash: an existing file is the same shapes
+        asset = staging / "assets" / f"{key}.js"
+        if not (root / "reports" / "assets" / asset.name).is_file() and not asset.is_file():
+            asset.parent.mkdir(exist_ok=True)
+            asset.write_text(geometry_asset(key, geojson), encoding="utf-8")
     return page
 
 

@@ -8,6 +8,7 @@ to download exactly `data` as CSV. Maps come from `choropleth(...)` and carry th
 """
 
 import base64
+import hashlib
 import itertools
 import json
 import math
@@ -103,10 +104,19 @@ def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, notes=Non
     n = next(_ids)
     dom_id = f"sk-{slug(_plain(title_p))[:40] or 'chart'}-{n}"
     text = description or describe(fig)
-    html = _figure_html(dom_id, figure_json, title_p, notes_p, text, sources, [catalogue.get(s) for s in ids],
-                        is_map, data, slug(_plain(title_p)) or "data")
+    # The page shares map shapes through one cached asset per geometry; JupyterLab keeps them inline.
+    page_json = json.loads(json.dumps(figure_json))
+    geometries = []
+    for trace in page_json["data"]:
+        if isinstance(trace.get("geojson"), dict):
+            trace["geojson"] = geometry_key(trace["geojson"])
+            geometries.append(trace["geojson"])
+    geometries = list(dict.fromkeys(geometries))
+    html = _figure_html(dom_id, page_json, title_p, notes_p, text, sources, [catalogue.get(s) for s in ids],
+                        is_map, geometries, data, slug(_plain(title_p)) or "data")
     facts = list(title_p.facts) + (list(notes_p.facts) if notes_p else [])
-    metadata = {"storykit": {"kind": "chart", "title": _plain(title_p), "sources": used, "facts": facts}}
+    metadata = {"storykit": {"kind": "chart", "title": _plain(title_p), "sources": used, "facts": facts,
+                             "geometries": geometries}}
     bundle = {
         "application/vnd.plotly.v1+json": {**figure_json, "config": CONFIG},
         "text/html": html,
@@ -137,7 +147,33 @@ def _inline_markdown(p: Prose) -> str:
     return MarkdownIt("commonmark").renderInline(p.markdown)
 
 
-def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, chart_sources, is_map, data, name):
+def geometry_key(geojson: dict) -> str:
+    """The name a geometry goes by in the site's assets (and in plotly.js's PlotlyGeoAssets): its hash."""
+    text = json.dumps(geojson, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "geo-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def geometry_asset(key: str, geojson: dict) -> str:
+    """assets/<key>.js: registers the shapes with plotly.js, so a map names them instead of holding them."""
+    text = json.dumps(geojson, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+    return f'(window.PlotlyGeoAssets=window.PlotlyGeoAssets||{{topojson:{{}}}})["{key}"]={text};\n'
+
+
+def page_geometries(plotly_json: dict, keys: list[str]) -> dict[str, dict]:
+    """The shapes behind `keys`, taken from the inline figure JSON of a chart's output."""
+    found = {}
+    for trace in plotly_json.get("data", []):
+        gj = trace.get("geojson")
+        if isinstance(gj, dict) and (key := geometry_key(gj)) in keys:
+            found[key] = gj
+    missing = set(keys) - set(found)
+    if missing:
+        raise StorykitError(f"A map's shapes ({', '.join(sorted(missing))}) are not in its output; show it again.")
+    return found
+
+
+def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, chart_sources, is_map, geometries,
+                 data, name):
     spec = json.dumps({**figure_json, "config": CONFIG}, separators=(",", ":"), ensure_ascii=False)
     spec = spec.replace("<", "\\u003c")  # nothing inside can close the script element
     # The index is data too, unless it is the default 0..n-1 without a name.
@@ -146,15 +182,18 @@ def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, ch
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
     source_line = "; ".join(f"{escape(s.publisher)}, {escape(s.title)} (licence: {escape(s.licence)})"
                             for s in chart_sources)
-    geo = ("var g=window.PlotlyGeoAssets=window.PlotlyGeoAssets||{topojson:{}};g.topojson=g.topojson||{};"
-           f"g.topojson.{TOPOJSON_NAME}=g.topojson.{TOPOJSON_NAME}||{{type:'Topology',objects:{{}},arcs:[]}};"
+    geo = ("var a=g.PlotlyGeoAssets=g.PlotlyGeoAssets||{topojson:{}};a.topojson=a.topojson||{};"
+           f"a.topojson.{TOPOJSON_NAME}=a.topojson.{TOPOJSON_NAME}||{{type:'Topology',objects:{{}},arcs:[]}};"
            if is_map else "")
     # The base map would be fetched from a CDN; the province shapes are all a map here needs.
+    # Draw now if plotly.js (and the map's shapes) are loaded, else once the page has loaded them.
+    shapes = "".join(f'&&g.PlotlyGeoAssets&&g.PlotlyGeoAssets["{k}"]' for k in geometries)
     script = (
-        f'(function(){{var d=document.getElementById("{dom_id}");'
+        f'(function(){{var g=window,d=document.getElementById("{dom_id}");'
         f'var f=JSON.parse(document.getElementById("{dom_id}-json").textContent);{geo}'
-        "function draw(){window.Plotly.newPlot(d,f);}"
-        "if(window.Plotly){draw();}else{window.addEventListener('load',function(){if(window.Plotly)draw();});}})();"
+        f"function ready(){{return g.Plotly{shapes};}}"
+        "function draw(){g.Plotly.newPlot(d,f);}"
+        "if(ready()){draw();}else{g.addEventListener('load',function(){if(ready())draw();});}})();"
     )
     parts = [
         f'<figure class="sk-chart" aria-labelledby="{dom_id}-title" aria-describedby="{dom_id}-desc">',

@@ -42,6 +42,7 @@ class Page:
     sources: list[str] = field(default_factory=list)  # catalogue ids, in order of first use
     facts: list[dict] = field(default_factory=list)
     charts: int = 0
+    geometries: dict[str, dict] = field(default_factory=dict)  # map shapes, each published as assets/<key>.js
 
     @property
     def headlines(self) -> list[dict]:
@@ -63,6 +64,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     facts: list[dict] = []
     sources: list[str] = []
     charts = 0
+    geometries: dict[str, dict] = {}
     kept_cells = []
     for index, cell in enumerate(nb.cells):
         at = f"{where}, {cell_label(nb, index)}"
@@ -95,6 +97,10 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 check_prose(out.data["text/html"], recorded, at, generated_ok=True)
                 sources += meta.get("sources", [])
                 charts += 1
+                if meta.get("geometries"):
+                    from .charts import page_geometries
+
+                    geometries |= page_geometries(out.data.get(PLOTLY_MIME, {}), meta["geometries"])
             else:
                 raise PageError(f"{at}: unknown storykit output kind {kind!r}.")
             for f in recorded:
@@ -112,7 +118,8 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     body_nb = nbformat.from_dict({**nb, "cells": kept_cells})
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"], body=_exporter()
-                .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=unique, charts=charts)
+                .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=unique, charts=charts,
+                geometries=geometries)
 
 
 def cell_label(nb: nbformat.NotebookNode, index: int) -> str:
@@ -172,7 +179,7 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
     sources = [catalogue.get(s) for s in page.sources]
     return environment().get_template("page.html.j2").render(
         site_title=SITE_TITLE, root=root, page=page, built=built_text(built or now()), sources=sources,
-        notebook=notebook, parameters=parameters or {}, charts=page.charts,
+        notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
     )
 
 
@@ -187,7 +194,7 @@ def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlin
                                                            if s != PARAMETER))} for h in headlines]
     html = environment().get_template("index.html.j2").render(
         site_title=SITE_TITLE, root="", intro=intro, stories=stories, groups=groups, headlines=headlines,
-        built=built_text(built or now()), charts=0,
+        built=built_text(built or now()), charts=0, geometries=[],
     )
     recorded = [f for s in stories for f in s["page"].facts] + headlines
     check_prose(_main(html), recorded, "the index page", generated_ok=True)
