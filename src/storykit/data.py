@@ -1,0 +1,53 @@
+"""What notebooks read: the processed tables, by name, with the sources they came from.
+
+Notebooks never read raw files or paths of their own; a missing table says how to make it.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import StorykitError
+from .paths import processed_dir
+
+
+def table(name: str) -> pd.DataFrame:
+    """A processed table as a DataFrame (a copy: notebooks may change it freely)."""
+    return _read(name, _stamp(name)).copy()
+
+
+def provinces() -> dict:
+    """The governorates layer as GeoJSON (pcode, name_en, name_ar in each feature's properties)."""
+    return json.loads(_path("provinces", "geojson").read_text(encoding="utf-8"))
+
+
+def sources(name: str) -> tuple[str, ...]:
+    """The catalogue ids a processed table was made from, as datapackage.json records them."""
+    package = json.loads(_path("datapackage", "json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        if resource["name"] == name:
+            return tuple(dict.fromkeys(s["id"] for s in resource["sources"]))
+    raise StorykitError(f"datapackage.json describes no table called {name!r}.")
+
+
+def _path(name: str, suffix: str) -> Path:
+    path = processed_dir() / f"{name}.{suffix}"
+    if not path.is_file():
+        raise StorykitError(
+            f"The processed table {name!r} is missing ({path.name} in {path.parent}). "
+            "Run `make report` (or `storykit fetch` then `storykit process`) to make it."
+        )
+    return path
+
+
+def _stamp(name: str) -> tuple[str, float]:
+    path = _path(name, "parquet")
+    return str(path), path.stat().st_mtime
+
+
+@cache
+def _read(name: str, stamp: tuple[str, float]) -> pd.DataFrame:
+    # cached per file version: a kernel reused for several pages reads each table once
+    return pd.read_parquet(stamp[0])
