@@ -6,9 +6,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from storykit import tables
 from storykit.cleaners import Inputs
-from storykit.cleaners.boundaries import GAZETTEER, clean_gazetteer
+from storykit.cleaners.boundaries import clean_gazetteer
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer, UnknownPlaceError, is_no_place, normalise, to_pcode
 
@@ -77,12 +76,8 @@ NEVER = ["Damascus Street, Paris", "Atlantis", "Tarsus", "Syria", "SY01", "FIPS 
 
 
 @pytest.fixture(scope="module")
-def gazetteer_file(raw_root, tmp_path_factory):
-    out = tmp_path_factory.mktemp("gazetteer")
-    frame = clean_gazetteer(Inputs(raw_root, out))["gazetteer"]
-    path = out / "gazetteer.parquet"
-    tables.write_parquet(tables.conform(frame, GAZETTEER, "test"), path)
-    return path
+def gazetteer_file(processed):
+    return processed / "gazetteer.parquet"
 
 
 @pytest.fixture(scope="module")

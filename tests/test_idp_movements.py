@@ -9,7 +9,6 @@ import pytest
 
 from storykit import tables
 from storykit.cleaners import Inputs
-from storykit.cleaners.boundaries import GAZETTEER, clean_gazetteer
 from storykit.cleaners.idp_movements import COMMUNITIES, MOVEMENTS, SUMMARY_SHEET, clean_idp_movements
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer
@@ -18,18 +17,13 @@ GOVERNORATES = {f"SY{i:02d}" for i in range(1, 15)}
 
 
 @pytest.fixture(scope="module")
-def gazetteer_dir(raw_root, tmp_path_factory):
-    """A processed folder holding only the gazetteer, made from the real boundaries."""
-    out = tmp_path_factory.mktemp("idp_processed")
-    frame = clean_gazetteer(Inputs(raw_root, out))["gazetteer"]
-    tables.write_parquet(tables.conform(frame, GAZETTEER, "gazetteer"), out / "gazetteer.parquet")
-    return out
+def gazetteer_dir(processed):
+    return processed  # the synthetic runs need the real gazetteer
 
 
 @pytest.fixture(scope="module")
-def real(raw_root, gazetteer_dir):
-    frames = clean_idp_movements(Inputs(raw_root, gazetteer_dir))
-    return {s.name: tables.conform(frames[s.name], s, "idp_1.xlsx") for s in (MOVEMENTS, COMMUNITIES)}
+def real(processed):
+    return {s.name: pd.read_parquet(processed / f"{s.name}.parquet") for s in (MOVEMENTS, COMMUNITIES)}
 
 
 # --- the real workbook ---------------------------------------------------------------------------

@@ -8,9 +8,8 @@ import pytest
 import shapely
 
 from storykit.cleaners import Inputs
-from storykit.cleaners.boundaries import PROVINCES, clean_provinces
+from storykit.cleaners.boundaries import clean_provinces
 from storykit.errors import DataError
-from storykit.process import _write
 
 
 @pytest.fixture(scope="module")
@@ -19,11 +18,8 @@ def original(raw_root):
 
 
 @pytest.fixture(scope="module")
-def written(raw_root, tmp_path_factory):
-    out = tmp_path_factory.mktemp("provinces")
-    frame = clean_provinces(Inputs(raw_root, out))["provinces"]
-    _write(frame, PROVINCES, out, "test")  # as `storykit process` writes it
-    return out / "provinces.geojson"
+def written(processed):
+    return processed / "provinces.geojson"
 
 
 @pytest.fixture(scope="module")

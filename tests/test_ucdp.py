@@ -7,31 +7,24 @@ import pytest
 import shapely
 
 from storykit.cleaners import Inputs
-from storykit.cleaners.boundaries import GAZETTEER, PROVINCES, clean_gazetteer, clean_provinces
-from storykit.cleaners.ucdp import (BRDS, CONFLICT_EVENTS, DEATHS_NATIONAL, GED, NEAREST_KM, clean_ucdp_events,
-                                    clean_ucdp_national)
+from storykit.cleaners.ucdp import CONFLICT_EVENTS, GED, NEAREST_KM, clean_ucdp_events
 from storykit.errors import DataError
-from storykit.process import _write
 from storykit.tables import conform
 
 
 @pytest.fixture(scope="module")
-def upstream(raw_root, tmp_path_factory):
-    """A processed folder holding only what the UCDP cleaners need: the gazetteer and the provinces."""
-    out = tmp_path_factory.mktemp("ucdp_upstream")
-    for schema, run in ((GAZETTEER, clean_gazetteer), (PROVINCES, clean_provinces)):
-        _write(run(Inputs(raw_root, out))[schema.name], schema, out, where=schema.name)
-    return out
+def upstream(processed):
+    return processed  # the synthetic runs need the real gazetteer and provinces
 
 
 @pytest.fixture(scope="module")
-def events(raw_root, upstream):
-    return conform(clean_ucdp_events(Inputs(raw_root, upstream))["conflict_events"], CONFLICT_EVENTS, GED)
+def events(processed):
+    return pd.read_parquet(processed / "conflict_events.parquet")
 
 
 @pytest.fixture(scope="module")
-def national(raw_root, upstream):
-    return conform(clean_ucdp_national(Inputs(raw_root, upstream))["deaths_national"], DEATHS_NATIONAL, BRDS)
+def national(processed):
+    return pd.read_parquet(processed / "deaths_national.parquet")
 
 
 @pytest.fixture(scope="module")

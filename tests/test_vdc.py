@@ -4,36 +4,30 @@ import pandas as pd
 import pytest
 
 from storykit.cleaners import Inputs
-from storykit.cleaners.boundaries import GAZETTEER, clean_gazetteer
-from storykit.cleaners.vdc import (ARMY, ARMY_SCHEMA, DAILY, DAILY_SCHEMA, VICTIMS, VICTIMS_SCHEMA, clean_vdc_army,
-                                   clean_vdc_daily, clean_vdc_victims)
+from storykit.cleaners.vdc import DAILY, DAILY_SCHEMA, VICTIMS, VICTIMS_SCHEMA, clean_vdc_daily, clean_vdc_victims
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer
-from storykit.process import _write
 from storykit.tables import conform
 
 
 @pytest.fixture(scope="module")
-def upstream(raw_root, tmp_path_factory):
-    """A processed folder holding only the gazetteer, which the VDC cleaners need."""
-    out = tmp_path_factory.mktemp("vdc_upstream")
-    _write(clean_gazetteer(Inputs(raw_root, out))["gazetteer"], GAZETTEER, out, where="gazetteer")
-    return out
+def upstream(processed):
+    return processed  # the synthetic runs need the real gazetteer
 
 
 @pytest.fixture(scope="module")
-def victims(raw_root, upstream):
-    return conform(clean_vdc_victims(Inputs(raw_root, upstream))["victims"], VICTIMS_SCHEMA, VICTIMS)
+def victims(processed):
+    return pd.read_parquet(processed / "victims.parquet")
 
 
 @pytest.fixture(scope="module")
-def daily(raw_root, upstream):
-    return conform(clean_vdc_daily(Inputs(raw_root, upstream))["deaths_daily"], DAILY_SCHEMA, DAILY)
+def daily(processed):
+    return pd.read_parquet(processed / "deaths_daily.parquet")
 
 
 @pytest.fixture(scope="module")
-def army(raw_root, upstream):
-    return conform(clean_vdc_army(Inputs(raw_root, upstream))["army_deaths"], ARMY_SCHEMA, ARMY)
+def army(processed):
+    return pd.read_parquet(processed / "army_deaths.parquet")
 
 
 # --- the real files against SOURCES.md -------------------------------------------------------------
