@@ -35,6 +35,7 @@ class Source:
     licence: str
     attribution: str
     files: tuple[RawFile, ...]
+    max_age_days: int | None = None  # None: an archive that will not be updated
 
     def local_path(self, name: str | None = None, root: Path | None = None) -> Path:
         """Where a member file lives in data/raw/ (the first member when no name is given)."""
@@ -61,6 +62,7 @@ def sources() -> dict[str, Source]:
             licence=e["licence"],
             attribution=e["attribution"],
             files=tuple(RawFile(**f) for f in e["files"]),
+            max_age_days=e.get("max_age_days"),
         )
         for sid, e in tomllib.loads(text).items()
     }

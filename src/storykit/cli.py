@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("ids", nargs="*", help="catalogue ids (default: every source)")
     p = sub.add_parser("process", help="clean raw sources into data/processed/")
     p.add_argument("--force", action="store_true", help="run every cleaner even if nothing changed")
+    sub.add_parser("status", help="say how current each source is, and which are stale")
     p = sub.add_parser("build", help="build the pages in reports/")
     p.add_argument("reports", nargs="*", help="report names (default: all)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
@@ -45,6 +46,22 @@ def _process(args) -> int:
     return 0
 
 
+def _status(args) -> int:
+    from datetime import date
+
+    from .paths import processed_dir
+    from .staleness import currency
+
+    today = date.today()
+    for c in currency(processed_dir()).values():
+        if c.covers_to is None:
+            continue
+        limit = f"limit {c.max_age_days} days" if c.max_age_days else "archive"
+        flag = "  STALE" if c.is_stale(today) else ""
+        print(f"{c.source:32} covers to {c.covers_to:%Y-%m-%d} ({c.age_days(today):>5} days ago, {limit}){flag}")
+    return 0
+
+
 def _build(args) -> int:
     from .build import build
 
@@ -53,7 +70,7 @@ def _build(args) -> int:
     return 0
 
 
-COMMANDS = {"fetch": _fetch, "process": _process, "build": _build}
+COMMANDS = {"fetch": _fetch, "process": _process, "status": _status, "build": _build}
 
 if __name__ == "__main__":
     sys.exit(main())
