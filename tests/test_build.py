@@ -171,3 +171,17 @@ def test_the_kernel_reads_this_projects_data(copy):
     last = people[people.pcode == "SY01"].people.iloc[-1]
     assert f'<span class="fact">{last:,}</span>' in read(copy, "profiles/northland.html")
     assert set(PLACES) >= {"SY01"}
+
+
+def test_a_cell_that_runs_too_long_is_stopped(copy):
+    config = (copy / "reports.toml").read_text().replace("cell_timeout = 120", "cell_timeout = 2")
+    (copy / "reports.toml").write_text(config)
+    nb_path = copy / "notebooks" / "profile.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(new_code_cell("import time\ntime.sleep(600)"))
+    nbformat.write(nb, nb_path)
+    before = snapshot(copy)
+    with pytest.raises(BuildError, match=r"profiles/northland: notebooks/profile.ipynb \(profiles/northland\): "
+                                         r"a cell ran longer than 2 s and was stopped"):
+        build(params={"place": "SY01"}, log=lambda _: None)
+    assert snapshot(copy) == before

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -114,6 +115,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
         raise PageError(f"{where}: call storykit.facts.page(title=..., summary=..., as_of=...) exactly once "
                         f"(found {len(declared)} calls).")
     at, meta, _ = declared[0]
+    check_prose(f"<h1>{escape(meta['title'])}</h1>", [], at)
     summary_html = _summary_html(meta, at)
     body_nb = nbformat.from_dict({**nb, "cells": kept_cells})
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
