@@ -72,6 +72,7 @@ _BRACKETS = re.compile(r"\[[^\]]*\]")
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 _ARABIC_MARKS = re.compile(r"[\u064B-\u065F\u0670\u0640]")  # harakat, dagger alef, tatweel
 _PCODE_FORM = re.compile(r"pcode\s*:\s*(\S+)", re.IGNORECASE)
+_MARKUP = re.compile(r"[<>]")  # no place name has these; "<i>Aleppo" is HTML, not a spelling of Aleppo
 
 
 class UnknownPlaceError(DataError):
@@ -174,6 +175,8 @@ class Gazetteer:
         if is_no_place(name):
             return None
         text = _decode(str(name)).strip()
+        if _MARKUP.search(text):
+            return None
         if m := _PCODE_FORM.fullmatch(text):
             codes, text = "pcode", m.group(1)
         if codes == "pcode":
@@ -223,6 +226,8 @@ class Gazetteer:
         for name in unknown:
             if is_no_place(name):
                 note = "names no place: drop or label such rows before matching (is_no_place)"
+            elif _MARKUP.search(_decode(name)):
+                note = "holds markup (< or >), which no place name has"
             elif codes == "pcode" or _PCODE_FORM.fullmatch(name.strip()):
                 note = f"is not a level-{level} OCHA P-code"
             elif re.fullmatch(r"[a-z]*\s*\d+", normalise(name)):

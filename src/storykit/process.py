@@ -8,6 +8,7 @@ the sources and licences each one was made from.
 import hashlib
 import inspect
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -66,9 +67,12 @@ def fingerprint(c: Cleaner, state: dict, producers: dict[str, str]) -> str:
 def _require_raw(c: Cleaner, raw_root: Path) -> None:
     missing = [s for s in c.sources if not is_present(catalogue.get(s), raw_root)]
     if missing:
+        files = [f"{s}/{f.name}" for s in missing for f in catalogue.get(s).files
+                 if not is_present(replace(catalogue.get(s), files=(f,)), raw_root)]
         raise DataError(
             f"The {c.name} tables need raw sources that are missing or damaged in {raw_root}: "
-            f"{', '.join(missing)}. Run `storykit fetch` first."
+            f"{', '.join(missing)} ({', '.join(files)} absent or not matching the catalogue's SHA-256). "
+            "Run `storykit fetch` first."
         )
 
 

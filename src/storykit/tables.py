@@ -7,8 +7,10 @@ datapackage.json in Frictionless form, and the Frictionless validator checks the
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,18 @@ from .errors import DataError
 READABLE = 0o644  # what a plain open() would have made under the usual umask
 DTYPES = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
 
+Bound = float | date | Callable[[], float | date] | None
+
+
+def this_year() -> int:
+    """A bound for year fields: figures are never for a year still to come."""
+    return date.today().year
+
+
+def today() -> date:
+    """A bound for date fields: nothing is recorded on a day still to come."""
+    return date.today()
+
 
 @dataclass(frozen=True)
 class Field:
@@ -25,14 +39,19 @@ class Field:
     type: str  # a Frictionless type: integer, number, string, date, boolean
     description: str = ""
     required: bool = False
-    minimum: float | None = None
+    minimum: Bound = None  # a number, or a date for date fields; a callable is asked when checking
+    maximum: Bound = None
     pattern: str | None = None
     enum: tuple | None = None
 
+    def bounds(self) -> tuple:
+        return tuple(b() if callable(b) else b for b in (self.minimum, self.maximum))
+
     def frictionless(self) -> dict:
+        low, high = (b.isoformat() if isinstance(b, date) else b for b in self.bounds())
         constraints = {
             k: v
-            for k, v in {"required": self.required or None, "minimum": self.minimum,
+            for k, v in {"required": self.required or None, "minimum": low, "maximum": high,
                          "pattern": self.pattern, "enum": list(self.enum) if self.enum else None}.items()
             if v is not None
         }
@@ -74,8 +93,9 @@ def conform(frame: pd.DataFrame, schema: Schema, where: str) -> pd.DataFrame:
     if missing:
         raise DataError(f"{where}: the cleaner for {schema.name} produced no column {', '.join(missing)}.")
     out = pd.DataFrame({f.name: _typed(frame[f.name], f, schema.name, where) for f in schema.fields})
+    keys = out[list(schema.primary_key)] if schema.primary_key else None
     for f in schema.fields:
-        _check(out[f.name], f, schema.name, where)
+        _check(out[f.name], f, schema.name, where, keys)
     if schema.primary_key:
         dupes = out[out.duplicated(list(schema.primary_key), keep=False)]
         if len(dupes):
@@ -103,19 +123,27 @@ def _typed(column: pd.Series, f: Field, table: str, where: str) -> pd.Series:
         raise DataError(f"{where}: column {f.name!r} of {table} should hold {f.type} values: {e}.") from None
 
 
-def _check(column: pd.Series, f: Field, table: str, where: str) -> None:
+def _show(value) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _check(column: pd.Series, f: Field, table: str, where: str, keys: pd.DataFrame | None = None) -> None:
     def fail(mask, what):
-        rows = column[mask]
+        at = int(mask.to_numpy(dtype=bool).argmax())  # by position: a cleaner's index may repeat labels
+        key = "" if keys is None else " (" + ", ".join(f"{k}={_show(v)}" for k, v in keys.iloc[at].items()) + ")"
         raise DataError(
             f"{where}: column {f.name!r} of {table} {what} in {mask.sum()} rows, "
-            f"first at row {rows.index[0]}: {rows.iloc[0]!r}."
+            f"first at row {column.index[at]}{key}: {_show(column.iloc[at])}."
         )
 
     if f.required and column.isna().any():
         fail(column.isna(), "is empty")
     present = column.dropna()
-    if f.minimum is not None and (bad := present < f.minimum).any():
-        fail(bad.reindex(column.index, fill_value=False), f"is below {f.minimum}")
+    low, high = f.bounds()
+    if low is not None and (bad := present < low).any():
+        fail(bad.reindex(column.index, fill_value=False), f"is below {_show(low)}")
+    if high is not None and (bad := present > high).any():
+        fail(bad.reindex(column.index, fill_value=False), f"is above {_show(high)}")
     if f.pattern and (bad := ~present.astype(str).str.fullmatch(f.pattern)).any():
         fail(bad.reindex(column.index, fill_value=False), f"does not match {f.pattern}")
     if f.enum and (bad := ~present.isin(f.enum)).any():

@@ -5,15 +5,24 @@ paths of its raw files and returns {resource name: DataFrame}; `storykit.process
 and writes what it returns, and records where it came from in datapackage.json.
 """
 
+import codecs
+import csv
+import difflib
 import importlib
+import io
 import pkgutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyogrio.errors
+import pyreadr
+from openpyxl.utils.exceptions import InvalidFileException
 
 from .. import catalogue
+from ..errors import DataError
 from ..tables import Schema
 
 
@@ -66,3 +75,103 @@ def all_cleaners() -> list[Cleaner]:
         for c in sorted(ready, key=lambda c: c.name):
             ordered.append(pending.pop(c.name))
     return ordered
+
+
+# What the reader libraries raise for a file they cannot make sense of (KeyError: a zip that is no workbook).
+UNREADABLE = (pyreadr.custom_errors.PyreadrError, pyreadr.custom_errors.LibrdataError, zipfile.BadZipFile,
+              InvalidFileException, KeyError, EOFError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+              pd.errors.ParserError)
+KINDS = {".rda": "an R data file", ".xlsx": "an Excel workbook", ".shp": "a shapefile", ".csv": "a CSV file"}
+HEADER_SEARCH = 10  # how many lines to look through for a header that has moved down
+
+
+def read_raw(path: Path, reader: Callable, **options):
+    """`reader(path, **options)` for a raw file, with a missing, empty or unreadable file reported by name.
+
+    Reader libraries say "Unable to read from file" or "File is not a zip file" without saying which file:
+    their complaint becomes a DataError naming it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: the file is missing. Run `storykit fetch` first.")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes). Run `storykit fetch` to download it again.")
+    try:
+        return reader(path, **options)
+    except UNREADABLE as e:
+        raise DataError(
+            f"{path}: cannot be read as {KINDS.get(path.suffix.lower(), 'a data file')} "
+            f"({type(e).__name__}: {str(e).strip() or 'no detail'}). It is damaged, cut short or not the file the "
+            "catalogue names: run `storykit fetch`, which replaces a copy that fails its SHA-256 check."
+        ) from None
+
+
+def read_csv_text(path: Path, columns: list[str] = ()) -> pd.DataFrame:
+    """A raw CSV file with every cell as text ('' when blank), once it is known to be whole and readable.
+
+    It must be UTF-8 (a UTF-8 byte-order mark is allowed: it changes no text), have at least one row, as
+    many fields on every line as in the header (a short last line is a file cut short), no column name
+    twice, and the named `columns`.
+    """
+    data = read_raw(path, Path.read_bytes)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f"{path}: the file is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8. "
+                        "Save it again as UTF-8 (in Excel: CSV UTF-8).")
+    if (nul := data.find(bytes(1))) >= 0:
+        raise DataError(f"{path}: line {_line_of(data, nul)} holds NUL bytes, which UTF-8 text "
+                        "never has: the file is probably UTF-16 without a byte-order mark. Save it again as UTF-8.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        at = e.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        line = data[data.rfind(b"\n", 0, at) + 1:].split(b"\n", 1)[0].decode("utf-8", "replace")
+        raise DataError(
+            f"{path}: line {_line_of(data, at)} is not UTF-8 text: byte {data[at]:#04x} in {line!r}. The file "
+            "is probably Latin-1 or Windows-1252; save it again as UTF-8."
+        ) from None
+
+    records = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(records, None)
+        if not header:
+            raise DataError(f"{path}: the first line is blank; a CSV file starts with its header.")
+        rows = 0
+        for record in records:
+            if not record:
+                continue  # a blank line
+            rows += 1
+            if len(record) != len(header):
+                last = not text.endswith(("\n", "\r")) and next(records, None) is None
+                raise DataError(
+                    f"{path}: line {records.line_num} has {len(record)} fields but the header has {len(header)}: "
+                    f"{','.join(record)[:120]!r}."
+                    + (" It is the last line and has no line break: the file was cut short. Run `storykit fetch`."
+                       if last else " Check the file's separators and quotes.")
+                )
+    except csv.Error as e:
+        raise DataError(f"{path}: line {records.line_num} is not valid CSV ({e}); the file may be cut short "
+                        "inside a quoted value.") from None
+    if not rows:
+        raise DataError(f"{path}: the file has a header but no rows. Run `storykit fetch` to download it again.")
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise DataError(f"{path}: the header names the column(s) {', '.join(map(repr, twice))} more than once.")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{path}: no column {', '.join(map(repr, missing))} in the header (line 1: "
+                        f"{', '.join(map(repr, header))}).{_header_hint(text, columns, missing, header)}")
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
+def _line_of(data: bytes, at: int) -> int:
+    return data.count(b"\n", 0, at) + 1
+
+
+def _header_hint(text: str, columns, missing, header) -> str:
+    for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if number > HEADER_SEARCH:
+            break
+        if number > 1 and set(columns) <= set(record):
+            return f" Line {number} holds them: the header has moved down; remove the lines above it."
+    renamed = [f"{c!r} as {close[0]!r}" for c in missing if (close := difflib.get_close_matches(c, header, n=1))]
+    return f" Renamed? The header has {', '.join(renamed)}." if renamed else ""

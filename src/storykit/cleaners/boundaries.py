@@ -10,7 +10,7 @@ import shapely
 
 from ..errors import DataError
 from ..tables import PCODE, SOURCE, Field, Schema
-from . import Inputs, cleaner
+from . import Inputs, cleaner, read_raw
 
 # Counts stated in SOURCES.md for the 2016 layers.
 GOVERNORATES, DISTRICTS = 14, 62
@@ -36,10 +36,17 @@ GAZETTEER = Schema(
 )
 
 
+def _read_layer(path: Path, reader, **options):
+    # Without its .dbf a shapefile still opens, as shapes with no names: say which part is missing instead.
+    missing = [part.name for part in map(path.with_suffix, (".shp", ".shx", ".dbf")) if not part.is_file()]
+    if missing:
+        raise DataError(f"{path}: the shapefile lacks {', '.join(missing)}; its .shp, .shx and .dbf must lie "
+                        "side by side. Run `storykit fetch` first.")
+    return read_raw(path, reader, **options)
+
+
 def _attributes(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(f"{path}: the shapefile is missing. Run `storykit fetch` first.")
-    return pyogrio.read_dataframe(path, read_geometry=False)
+    return _read_layer(path, pyogrio.read_dataframe, read_geometry=False)
 
 
 def _require_columns(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
@@ -118,9 +125,7 @@ PROVINCES = Schema(
 @cleaner(sources=("ocha_admin1_2016",), outputs=(PROVINCES,))
 def clean_provinces(inputs: Inputs) -> dict[str, gpd.GeoDataFrame]:
     path = inputs.raw("ocha_admin1_2016", "syr_admin1.shp")
-    if not path.exists():
-        raise DataError(f"{path}: the shapefile is missing. Run `storykit fetch` first.")
-    layer = gpd.read_file(path)
+    layer = _read_layer(path, gpd.read_file)
     _require_columns(layer, ["PCODE", "NAME_EN", "NAME_AR"], path)
     _check_governorates(layer, path)
     if layer.crs is None or layer.crs.to_epsg() != 4326:

@@ -16,6 +16,7 @@ import calendar
 import math
 import re
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -23,13 +24,14 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import DataError
 from ..gazetteer import Gazetteer, UnknownPlaceError, is_no_place
-from ..tables import PCODE, SOURCE, Field, Schema
-from . import Inputs, cleaner
+from ..tables import PCODE, SOURCE, Field, Schema, today
+from . import Inputs, cleaner, read_raw
 
 SOURCE_ID = "ocha_idp_movements"
 SUMMARY_SHEET = "IDPFlow_Summarysince2016"
 COMMUNITY_SHEET = "December_IDPflow"
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+FIRST_MONTH = date(2011, 1, 1)  # the war's displacement began in 2011; an earlier month is a slip
 TOLERANCE = 0.5  # a stated total may differ from our sum by rounding to whole people, no more
 
 MOVEMENT_FIELD = Field("movements", "number", "IDP movements (arrivals) recorded in the month, fractional "
@@ -39,7 +41,8 @@ MOVEMENTS = Schema(
     "idp_movements",
     "IDP movements by governorate of arrival and month, January 2016 - January 2019",
     fields=(
-        Field("month", "date", "first day of the month the movements were recorded in", required=True),
+        Field("month", "date", "first day of the month the movements were recorded in", required=True,
+              minimum=FIRST_MONTH, maximum=today),
         replace(PCODE, description="OCHA P-code of the governorate the IDPs arrived in", required=True),
         replace(MOVEMENT_FIELD, description=MOVEMENT_FIELD.description + "; empty where the sheet's cell is "
                 "blank (the sheet's own totals count a blank as nothing)"),
@@ -56,7 +59,8 @@ COMMUNITIES = Schema(
     "idp_movements_communities",
     "IDP movements by community of arrival, January 2019",
     fields=(
-        Field("month", "date", "first day of the month the movements were recorded in", required=True),
+        Field("month", "date", "first day of the month the movements were recorded in", required=True,
+              minimum=FIRST_MONTH, maximum=today),
         replace(PCODE, description="OCHA P-code of the governorate (admin 1) of the community", required=True),
         Field("admin2_pcode", "string", "OCHA P-code of the district (admin 2)", required=True,
               pattern=r"SY\d{4}"),
@@ -88,7 +92,8 @@ class Sheet:
         self.path, self.name = Path(path), name
         try:
             # keep_default_na=False: a cell reading "n/a" or "NA" is an error to report, not a blank.
-            self.grid = pd.read_excel(path, sheet_name=name, header=None, engine="openpyxl", keep_default_na=False)
+            self.grid = read_raw(path, pd.read_excel, sheet_name=name, header=None, engine="openpyxl",
+                                 keep_default_na=False)
         except ValueError as e:
             if "not found" not in str(e):
                 raise

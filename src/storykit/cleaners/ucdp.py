@@ -4,14 +4,16 @@ UCDP counts deaths in organised violence; its figures are estimates (best, low, 
 not comparable with VDC's named-victim counts.
 """
 
+from datetime import date
+
 import geopandas as gpd
 import pandas as pd
 import pyreadr
 
 from ..errors import DataError
 from ..gazetteer import Gazetteer, UnknownPlaceError
-from ..tables import PCODE, SOURCE, Field, Schema
-from . import Inputs, cleaner
+from ..tables import PCODE, SOURCE, Field, Schema, this_year, today
+from . import Inputs, cleaner, read_raw
 
 GED = "ucdp_ged_syria_2016_2019"
 BRDS = "ucdp_country_year"
@@ -24,6 +26,7 @@ COUNTRY_PREC = 6
 PLACEABLE_PREC = 4
 # Points on no polygon but this close to one (coastline and borders are simplified) take the nearest.
 NEAREST_KM = 5.0
+GED_FIRST_YEAR = 1989  # the GED's coverage begins in 1989
 METRIC_CRS = "EPSG:32637"  # UTM zone 37N: metres across Syria, for the nearest-province distance
 
 DEATHS = ("deaths_best", "deaths_low", "deaths_high", "deaths_civilians", "deaths_a", "deaths_b", "deaths_unknown")
@@ -34,9 +37,11 @@ CONFLICT_EVENTS = Schema(
     "Conflict events in Syria, 2016 to November 2019 (UCDP GED)",
     fields=(
         Field("event_id", "integer", "UCDP event id", required=True),
-        Field("year", "integer", "year of date_start", required=True),
-        Field("date_start", "date", "earliest date the event may have happened", required=True),
-        Field("date_end", "date", "latest date the event may have happened", required=True),
+        Field("year", "integer", "year of date_start", required=True, minimum=GED_FIRST_YEAR, maximum=this_year),
+        Field("date_start", "date", "earliest date the event may have happened", required=True,
+              minimum=date(GED_FIRST_YEAR, 1, 1), maximum=today),
+        Field("date_end", "date", "latest date the event may have happened", required=True,
+              minimum=date(GED_FIRST_YEAR, 1, 1), maximum=today),
         PCODE,
         Field("located_by", "string", "how pcode was found: from adm_1, from the coordinates (adm_1 blank), "
               "or not at all", required=True, enum=("adm_1", "coordinates", "unlocated")),
@@ -83,7 +88,7 @@ DEATHS_NATIONAL = Schema(
     "deaths_national",
     "Battle-related deaths in Syria by year (UCDP, state-based violence)",
     fields=(
-        Field("year", "integer", "calendar year", required=True),
+        Field("year", "integer", "calendar year", required=True, maximum=this_year),
         Field("deaths_best", "integer", "best estimate of battle-related deaths", required=True, minimum=0),
         Field("deaths_low", "integer", "low estimate", minimum=0),
         Field("deaths_high", "integer", "high estimate", minimum=0),
@@ -100,7 +105,7 @@ DEATHS_NATIONAL = Schema(
 
 
 def read_rda(path, name: str) -> pd.DataFrame:
-    objects = pyreadr.read_r(path)
+    objects = read_raw(path, pyreadr.read_r)
     if name not in objects:
         raise DataError(f"{path}: no R object called {name!r} (found {', '.join(objects) or 'none'}). "
                         "Check the file is the one the catalogue names.")

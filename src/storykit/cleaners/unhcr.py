@@ -7,6 +7,7 @@ those pairs plus the short alias table below. UNHCR's three-letter codes (coa, c
 
 import re
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +15,8 @@ import pyreadr
 
 from ..errors import DataError
 from ..gazetteer import Gazetteer, UnknownPlaceError, is_no_place
-from ..tables import PCODE, SOURCE, Field, Schema
-from . import Inputs, cleaner
+from ..tables import PCODE, SOURCE, Field, Schema, this_year, today
+from . import Inputs, cleaner, read_csv_text, read_raw
 
 SYRIA = "SYR"
 
@@ -41,7 +42,9 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 
 ISO3 = dict(pattern=r"[A-Z]{3}", required=True)
-YEAR = Field("year", "integer", "calendar year; stocks are at the end of the year", required=True)
+FIRST_YEAR = 1951  # UNHCR's statistics begin with its founding (SOURCES.md: unhcr_population 1951-2025)
+YEAR = Field("year", "integer", "calendar year; stocks are at the end of the year", required=True,
+             minimum=FIRST_YEAR, maximum=this_year)
 COUNTRY = (
     Field("asylum_iso3", "string", "ISO3 code of the country of asylum (UNK: unknown, UNHCR's code)", **ISO3),
     Field("asylum_name", "string", "country of asylum, as unhcr_population names it", required=True),
@@ -75,7 +78,8 @@ APPLICATIONS = Schema(
     "asylum_applications",
     "Monthly asylum applications by Syrians, by country of asylum, 2011-2018",
     fields=(
-        Field("month", "date", "first day of the month", required=True),
+        Field("month", "date", "first day of the month", required=True, minimum=date(FIRST_YEAR, 1, 1),
+              maximum=today),
         *COUNTRY,
         Field("applications", "integer", "asylum applications lodged by Syrians; empty when suppressed "
               "(a count of 1-4)", minimum=0),
@@ -226,7 +230,7 @@ def idps_by_governorate(idps: pd.DataFrame, gaz: Gazetteer, where: str) -> pd.Da
 
 
 def read_rda(path: Path, name: str, columns: list[str]) -> pd.DataFrame:
-    frames = pyreadr.read_r(path)
+    frames = read_raw(path, pyreadr.read_r)
     if name not in frames:
         raise DataError(f"{path}: expected an R object called {name!r}, found {', '.join(frames)}.")
     absent = [c for c in columns if c not in frames[name].columns]
@@ -281,11 +285,7 @@ def counts(values: pd.Series, where: str, column: str, missing: tuple[str, ...] 
 
 
 def read_text_table(path: Path, columns: list[str]) -> pd.DataFrame:
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    absent = [c for c in columns if c not in raw.columns]
-    if absent:
-        raise DataError(f"{path}: no column {absent}; found {list(raw.columns)}.")
-    return raw
+    return read_csv_text(path, columns)
 
 
 def read_hdx(path: Path, codes: dict[str, str]) -> pd.DataFrame:

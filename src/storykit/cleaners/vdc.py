@@ -6,13 +6,14 @@ third party's incomplete scrape. No open licence: publish aggregates only, with 
 
 import re
 import string
+from datetime import date
 
 import pandas as pd
 
 from ..errors import DataError
 from ..gazetteer import Gazetteer, UnknownPlaceError, is_no_place
-from ..tables import PCODE, SOURCE, Field, Schema
-from . import Inputs, cleaner
+from ..tables import PCODE, SOURCE, Field, Schema, today
+from . import Inputs, cleaner, read_csv_text
 
 VICTIMS = "vdc_victims_2011_2012"
 ARMY = "vdc_army_deaths_2011_2012"
@@ -22,11 +23,12 @@ DAILY = "vdc_deaths_by_province_daily"
 NO_PLACE = {"Other Nationalities"}
 AGES = {"Adult", "Child"}
 SEXES = {"Male", "Female"}
+FIRST_DAY = date(2011, 1, 1)  # the files document the war from 2011 (SOURCES.md); an earlier date is a slip
 
 RECORD_ID = Field("record_id", "integer", "row number VDC's export gave the record (its first, unnamed column)",
                   required=True)
 PERSON = (
-    Field("date", "date", "date of death", required=True),
+    Field("date", "date", "date of death", required=True, minimum=FIRST_DAY, maximum=today),
     PCODE,
     Field("province_raw", "string", "governorate as VDC wrote it; pcode is blank when it names no place "
           "(\"Other\", \"Unknown\", \"Other Nationalities\")"),
@@ -65,7 +67,7 @@ DAILY_SCHEMA = Schema(
     "deaths_daily",
     "Deaths by governorate by day, VDC via a third party's scrape (incomplete)",
     fields=(
-        Field("date", "date", "day", required=True),
+        Field("date", "date", "day", required=True, minimum=FIRST_DAY, maximum=today),
         Field(PCODE.name, PCODE.type, PCODE.description, required=True, pattern=PCODE.pattern),
         Field("deaths", "integer", "deaths recorded that day", required=True, minimum=0),
         SOURCE,
@@ -79,11 +81,8 @@ DAILY_SCHEMA = Schema(
 
 def read_export(path, columns: list[str]) -> pd.DataFrame:
     """A VDC export: every value read as text, stripped of its leading space; blanks become missing."""
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = read_csv_text(path, columns)
     raw = raw.rename(columns={raw.columns[0]: "record_id"})
-    missing = [c for c in columns if c not in raw.columns]
-    if missing:
-        raise DataError(f"{path}: no column {', '.join(missing)}; found {', '.join(raw.columns)}.")
     return raw.apply(lambda c: c.str.strip().replace("", pd.NA))
 
 
@@ -163,7 +162,7 @@ def clean_vdc_army(inputs: Inputs) -> dict[str, pd.DataFrame]:
 @cleaner(sources=(DAILY,), outputs=(DAILY_SCHEMA,), needs=("gazetteer",))
 def clean_vdc_daily(inputs: Inputs) -> dict[str, pd.DataFrame]:
     path = inputs.raw(DAILY)
-    wide = pd.read_csv(path, dtype=str, keep_default_na=False)
+    wide = read_csv_text(path)
     wide = wide.rename(columns=str.strip).apply(lambda c: c.str.strip())
     if "day" not in wide.columns:
         raise DataError(f"{path}: no 'day' column; found {', '.join(wide.columns)}.")
