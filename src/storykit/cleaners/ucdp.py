@@ -42,6 +42,8 @@ CONFLICT_EVENTS = Schema(
               minimum=date(GED_FIRST_YEAR, 1, 1), maximum=today),
         Field("date_end", "date", "latest date the event may have happened", required=True,
               minimum=date(GED_FIRST_YEAR, 1, 1), maximum=today),
+        Field("date_prec", "integer", "UCDP date precision: 1 the exact day, 2 within 2-6 days, 3 within a "
+              "week, 4 within a month, 5 within a year", enum=(1, 2, 3, 4, 5)),
         PCODE,
         Field("located_by", "string", "how pcode was found: from adm_1, from the coordinates (adm_1 blank), "
               "or not at all", required=True, enum=("adm_1", "coordinates", "unlocated")),
@@ -122,7 +124,7 @@ def require_columns(frame: pd.DataFrame, columns, where) -> None:
 def clean_ucdp_events(inputs: Inputs) -> dict[str, pd.DataFrame]:
     where = inputs.raw(GED)
     raw = read_rda(where, "ucdp_syria_df")
-    require_columns(raw, ["id", "year", "date_start", "date_end", "adm_1", "where_prec", "where_coordinates",
+    require_columns(raw, ["id", "year", "date_start", "date_end", "date_prec", "adm_1", "where_prec", "where_coordinates",
                           "country", "latitude", "longitude", "type_of_violence", "side_a", "side_b",
                           "best", "low", "high", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"],
                     where)
