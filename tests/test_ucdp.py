@@ -93,7 +93,7 @@ def ged_row(event_id, lon, lat, where_prec, adm_1="", where_coordinates="Somewhe
         "id": float(event_id), "year": 2017.0, "type_of_violence": 1.0, "dyad_name": "A - B",
         "side_a": "A", "side_b": "B", "where_prec": float(where_prec), "where_coordinates": where_coordinates,
         "adm_1": adm_1, "country": "Syria", "latitude": lat, "longitude": lon,
-        "date_start": "2017-03-01", "date_end": "2017-03-02", "deaths_a": 1.0, "deaths_b": 0.0,
+        "date_start": "2017-03-01", "date_end": "2017-03-02", "date_prec": 2.0, "deaths_a": 1.0, "deaths_b": 0.0,
         "deaths_civilians": 2.0, "deaths_unknown": 0.0, "low": 3.0, "best": 3.0, "high": 5.0,
     }
 
