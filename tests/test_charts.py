@@ -31,7 +31,7 @@ def test_house_style_is_the_default_template():
     layout = charts.TEMPLATE.layout
     assert list(layout.colorway) == list(charts.OKABE_ITO)
     assert "system-ui" in layout.font.family and "sans-serif" in layout.font.family
-    assert layout.legend.orientation == "h" and layout.legend.y < 0  # below the plot
+    assert layout.legend.orientation == "h" and layout.legend.y > 1  # above the plot, clear of the x-axis title
     assert charts.CONFIG["responsive"] is True
 
 

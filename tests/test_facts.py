@@ -112,3 +112,9 @@ def test_check_prose_skips_recorded_facts_and_only_trusts_generated_text_when_to
     with pytest.raises(UntracedFigure, match="1,195"):
         check_prose(generated, [], "markdown cell")
     check_prose('<script>var a = 12345;</script><p><a href="x/123">a link</a></p>', [], "here")
+
+
+def test_text_values_keep_their_apostrophes():
+    from storykit.facts import md
+
+    assert "Dar'a" in md("In {place}", place="Dar'a").markdown

@@ -50,8 +50,9 @@ TEMPLATE = go.layout.Template(
         plot_bgcolor="white",
         height=420,
         margin=dict(l=8, r=16, t=16, b=8),
-        # Below the plot and horizontal: legends wrap instead of squeezing the plot on a phone.
-        legend=dict(orientation="h", x=0, xanchor="left", y=-0.12, yanchor="top", title_text=""),
+        # Above the plot and horizontal: legends wrap instead of squeezing the plot on a phone, and
+        # never cover the x-axis title (the chart's title is the page's heading, not Plotly's).
+        legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom", title_text=""),
         hoverlabel=dict(font=dict(family=FONT, size=14)),
         xaxis=dict(automargin=True, showgrid=False, linecolor=AXIS, ticks="outside", tickcolor=AXIS,
                    title=dict(standoff=8)),

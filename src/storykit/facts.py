@@ -124,7 +124,7 @@ class _Formatter(string.Formatter):
         if isinstance(value, (numbers.Number, date)) and not isinstance(value, bool):
             raise TypeError(f"{value!r} is a bare {type(value).__name__} in prose: wrap it with "
                             "fact(value, source=..., what=...) (a date: pass it as text, e.g. f'{d:%d %B %Y}').")
-        return _escape_markdown(escape(format(value, spec)))
+        return _escape_markdown(escape(format(value, spec), quote=False))  # Dar'a stays Dar'a
 
 
 def _escape_markdown(text: str) -> str:
