@@ -29,4 +29,4 @@ test: setup
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf data/raw/* data/processed/* data/processed/.fingerprints.json reports/*.html
+	rm -rf data/raw/* data/processed/* data/processed/.fingerprints.json reports .site

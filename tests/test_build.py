@@ -14,6 +14,7 @@ from storykit import cli, pages
 from storykit.build import BuildError, build, plan, load_config
 from storykit.charts import plotly_js
 from storykit.errors import StorykitError
+from storykit.publish import Site
 
 from .synthetic_site import PLACES, make_project
 
@@ -34,13 +35,17 @@ def site(tmp_path_factory):
 @pytest.fixture
 def copy(site, tmp_path, monkeypatch):
     root = tmp_path / "project"
-    shutil.copytree(site, root)
+    shutil.copytree(site, root, symlinks=True)  # reports is a link to the current version in .site/
     monkeypatch.setenv("STORYKIT_HOME", str(root))
     return root
 
 
 def read(root: Path, page: str) -> str:
     return (root / "reports" / page).read_text(encoding="utf-8")
+
+
+def without_notice(html: str) -> str:
+    return re.sub(r"<!--sk-notice-->.*?<!--/sk-notice-->", "<!--sk-notice--><!--/sk-notice-->", html, flags=re.S)
 
 
 def snapshot(root: Path) -> dict:
@@ -92,8 +97,7 @@ def test_the_index_links_every_page_with_the_headline_figures(site):
     assert f'<span class="fact">{toll[toll.year >= 2012].deaths.sum():,}</span>' in html
     assert f'<span class="fact">{top.people:,}</span>' in html and f"people in {top.name_en}, 2016" in html
     assert html.index("Headline figures") < html.index('href="toll.html"') < html.index("Place profiles")
-    manifest = json.loads((site / "build" / "site.json").read_text())
-    assert sorted(manifest) == sorted(PAGES)
+    assert sorted(Site(site).manifest()) == sorted(PAGES)
 
 
 def test_a_parameter_from_the_command_line(copy, capsys):
@@ -157,8 +161,14 @@ def test_a_failing_report_keeps_its_last_page_and_the_others_publish(copy):
             "prose: '14'") in message
     assert ("places: notebooks/places.ipynb, cell 3 (“raise ValueError('the table has no year column')”) "
             "stopped with ValueError: the table has no year column") in message
-    assert read(copy, "toll.html") == toll_before and read(copy, "places.html") == places_before
-    assert all(f'href="{p}"' in read(copy, "index.html") for p in PAGES)
+    # Each keeps its last good page, with a notice that the update failed; the index says so too.
+    for page, before in (("toll.html", toll_before), ("places.html", places_before)):
+        html = read(copy, page)
+        assert without_notice(html) == before
+        assert "This page may be out of date.</strong> Data as of " in html and "The last update failed on " in html
+    index = read(copy, "index.html")
+    assert all(f'href="{p}"' in index for p in PAGES)
+    assert index.count("The last update failed on") == 2
     executed = nbformat.read(copy / "build" / "executed" / "places.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in executed.cells for o in c.get("outputs", []))
 
@@ -174,14 +184,18 @@ def test_the_kernel_reads_this_projects_data(copy):
 
 
 def test_a_cell_that_runs_too_long_is_stopped(copy):
-    config = (copy / "reports.toml").read_text().replace("cell_timeout = 120", "cell_timeout = 2")
+    config = (copy / "reports.toml").read_text().replace("cell_timeout = 120", "cell_timeout = 10")
     (copy / "reports.toml").write_text(config)
     nb_path = copy / "notebooks" / "profile.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells.append(new_code_cell("import time\ntime.sleep(600)"))
     nbformat.write(nb, nb_path)
     before = snapshot(copy)
-    with pytest.raises(BuildError, match=r"profiles/northland: notebooks/profile.ipynb \(profiles/northland\): "
-                                         r"a cell ran longer than 2 s and was stopped"):
+    with pytest.raises(BuildError, match=r"profiles/northland: notebooks/profile.ipynb \(profiles/northland\), "
+                                         r"cell 3 \(“import time”\) ran longer than the 10 s a cell may take"):
         build(params={"place": "SY01"}, log=lambda _: None)
-    assert snapshot(copy) == before
+    after = snapshot(copy)
+    assert without_notice(after.pop("reports/profiles/northland.html").decode()) == \
+        before.pop("reports/profiles/northland.html").decode()
+    assert after.pop("reports/index.html") != before.pop("reports/index.html")
+    assert after == before

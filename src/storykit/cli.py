@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), dest="params",
                    help="set a notebook parameter for this build (repeatable); alone, builds the reports that take it")
+    p.add_argument("--wait", type=float, metavar="SECONDS",
+                   help="how long to wait for a build already running (default: lock_wait in reports.toml; 0: stop at once)")
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -65,7 +67,7 @@ def _status(args) -> int:
 def _build(args) -> int:
     from .build import build
 
-    published = build(args.reports, force=args.force, params=dict(args.params or []))
+    published = build(args.reports, force=args.force, params=dict(args.params or []), wait=args.wait)
     print(f"published {len(published)} page(s) and the index in reports/")
     return 0
 

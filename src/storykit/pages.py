@@ -186,17 +186,19 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
 
 
 def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlines: list[dict],
-                 built: datetime | None = None) -> str:
+                 built: datetime | None = None, stale: list[dict] = ()) -> str:
     """The index: the story, the headline figures, links to every report and every governorate.
 
     Each story is {"href", "page": Page}; each group is {"title", "pages": [{"href", "page"}]};
-    each headline is a fact record with "href" and "report" added.
+    each headline is a fact record with "href" and "report" added. A story or page may carry a
+    "notice" ({"as_of", "failed"}: its last update failed); `stale` lists sources with newer figures
+    due ({"publisher", "title", "covers_to"}).
     """
     headlines = [h | {"publishers": "; ".join(dict.fromkeys(catalogue.get(s).publisher for s in h["source"]
                                                            if s != PARAMETER))} for h in headlines]
     html = environment().get_template("index.html.j2").render(
         site_title=SITE_TITLE, root="", intro=intro, stories=stories, groups=groups, headlines=headlines,
-        built=built_text(built or now()), charts=0, geometries=[],
+        built=built_text(built or now()), charts=0, geometries=[], stale=stale,
     )
     recorded = [f for s in stories for f in s["page"].facts] + headlines
     check_prose(_main(html), recorded, "the index page", generated_ok=True)
