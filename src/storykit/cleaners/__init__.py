@@ -83,6 +83,7 @@ UNREADABLE = (pyreadr.custom_errors.PyreadrError, pyreadr.custom_errors.Librdata
               pd.errors.ParserError)
 KINDS = {".rda": "an R data file", ".xlsx": "an Excel workbook", ".shp": "a shapefile", ".csv": "a CSV file"}
 HEADER_SEARCH = 10  # how many lines to look through for a header that has moved down
+RENAMED_CUTOFF = 0.85  # difflib: 'Value'/'Values' 0.91 is a rename; 'Date.of.death'/'Cause.of.death' 0.81 is not
 
 
 def read_raw(path: Path, reader: Callable, **options):
@@ -132,9 +133,17 @@ def read_csv_text(path: Path, columns: list[str] = ()) -> pd.DataFrame:
 
     records = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = next(records, None)
-        if not header:
-            raise DataError(f"{path}: the first line is blank; a CSV file starts with its header.")
+        header = next((r for r in records if r), None)  # blank lines before it are skipped, as pandas does
+        if header is None:
+            raise DataError(f"{path}: the file holds only blank lines. Run `storykit fetch` to download it again.")
+        twice = sorted({c for c in header if header.count(c) > 1})
+        if twice:
+            raise DataError(f"{path}: the header names the column(s) {', '.join(map(repr, twice))} more than once.")
+        missing = [c for c in columns if c not in header]
+        if missing:
+            hint = _header_hint(text, columns, missing, header, records.line_num)
+            raise DataError(f"{path}: no column {', '.join(map(repr, missing))} in the header (line "
+                            f"{records.line_num}: {', '.join(map(repr, header))}).{hint}")
         rows = 0
         for record in records:
             if not record:
@@ -153,13 +162,6 @@ def read_csv_text(path: Path, columns: list[str] = ()) -> pd.DataFrame:
                         "inside a quoted value.") from None
     if not rows:
         raise DataError(f"{path}: the file has a header but no rows. Run `storykit fetch` to download it again.")
-    twice = sorted({c for c in header if header.count(c) > 1})
-    if twice:
-        raise DataError(f"{path}: the header names the column(s) {', '.join(map(repr, twice))} more than once.")
-    missing = [c for c in columns if c not in header]
-    if missing:
-        raise DataError(f"{path}: no column {', '.join(map(repr, missing))} in the header (line 1: "
-                        f"{', '.join(map(repr, header))}).{_header_hint(text, columns, missing, header)}")
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
 
 
@@ -167,11 +169,14 @@ def _line_of(data: bytes, at: int) -> int:
     return data.count(b"\n", 0, at) + 1
 
 
-def _header_hint(text: str, columns, missing, header) -> str:
-    for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        if number > HEADER_SEARCH:
+def _header_hint(text: str, columns, missing, header, header_line: int) -> str:
+    """Where the wanted columns are, if the header has moved down a few lines, or what they may now be called."""
+    lines = csv.reader(io.StringIO(text, newline=""))
+    for record in lines:
+        if lines.line_num > HEADER_SEARCH:
             break
-        if number > 1 and set(columns) <= set(record):
-            return f" Line {number} holds them: the header has moved down; remove the lines above it."
-    renamed = [f"{c!r} as {close[0]!r}" for c in missing if (close := difflib.get_close_matches(c, header, n=1))]
-    return f" Renamed? The header has {', '.join(renamed)}." if renamed else ""
+        if lines.line_num > header_line and set(columns) <= set(record):
+            return f" Line {lines.line_num} holds them: the header has moved down; remove the lines above it."
+    renamed = [f"{c!r} renamed {close[0]!r}" for c in missing
+               if (close := difflib.get_close_matches(c, header, n=1, cutoff=RENAMED_CUTOFF))]
+    return f" Was {' and '.join(renamed)}?" if renamed else ""
