@@ -42,7 +42,7 @@ class Profile:
     victims_by_month: pd.DataFrame  # month, victims
     victims_by_cause: pd.DataFrame  # cause, victims (most first)
     victims_national: int  # every VDC record, with or without a governorate
-    shares: pd.DataFrame  # measure, table, here, national, share, rank
+    shares: pd.DataFrame  # measure, table, here, national, share, rank (1 = most), of (governorates ranked)
     locator: pd.DataFrame  # pcode, name_en, name_ar, highlighted (1 for this governorate)
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> catalogue ids
 
