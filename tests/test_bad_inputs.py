@@ -10,6 +10,7 @@ refusing the file first. Fetch cases run `storykit fetch` against the HTTP serve
 """
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -449,3 +450,18 @@ def test_a_hostile_place_name_reaches_the_page_as_text(monkeypatch):
     text = "".join(bad.text)
     assert f"Deaths in {hostile}" in text  # the reader sees the name as written
     assert text.count(hostile) >= 4  # title, summary, sentence, chart title, notes, description
+
+
+def test_date_and_year_bounds_are_written_into_the_data_package(processed):
+    package = json.loads((processed / "datapackage.json").read_text())
+    fields = {(r["name"], f["name"]): f.get("constraints", {}) for r in package["resources"]
+              for f in r["schema"]["fields"]}
+    today = date.today()
+    for key in [("victims", "date"), ("deaths_daily", "date"), ("conflict_events", "date_start"),
+                ("asylum_applications", "month"), ("idp_movements", "month")]:
+        assert date.fromisoformat(fields[key]["maximum"]) <= today, key
+        assert date.fromisoformat(fields[key]["minimum"]) < today, key
+    for key in [("refugees", "year"), ("idps_national", "year"), ("conflict_events", "year"),
+                ("deaths_national", "year")]:
+        assert fields[key]["maximum"] == today.year, key
+    assert fields[("refugees", "year")]["minimum"] == 1951  # SOURCES.md: UNHCR's series from 1951
