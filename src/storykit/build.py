@@ -230,13 +230,13 @@ def _build(reports, params, log, wait) -> list[str]:
             site.discard(version)
             raise
     summary = [f"  {c.message(date.today())}" for c in stale]
-    for line in summary:
-        log(f"stale: {line.strip()}")
     if failures:
         raise BuildError(
             f"{len(failures)} of {len(jobs)} page(s) were not published (their previous versions, if any, "
             "stay online, marked as out of date):\n  " + "\n  ".join(failures.values())
             + ("\nStale sources (not a failure):\n" + "\n".join(summary) if summary else ""))
+    for line in summary:
+        log(f"stale: {line.strip()}")
     if summary:
         alerts.send(f"storykit build on {socket.gethostname()} published {len(published)} page(s), "
                     "but some sources are stale:\n" + "\n".join(summary), log)
