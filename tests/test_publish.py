@@ -404,3 +404,53 @@ def test_an_unknown_governorate_is_named_and_changes_nothing(processed, tmp_path
     assert "Traceback" not in run.stderr
     assert [p.name for p in (root / "reports").iterdir()] == ["index.html"]
     assert (root / "reports" / "index.html").read_text() == "the site as it was"
+
+
+def test_a_failing_fetch_or_process_in_a_scheduled_run_is_posted_too(copy, webhook, capsys):
+    from storykit import cli
+
+    assert cli.main(["fetch", "no_such_source"]) == 1
+    [(_, body)] = webhook.received
+    assert body["text"].startswith("storykit fetch failed on ") and "no_such_source" in body["text"]
+
+
+# --- what a newsroom copies to run it on a schedule -----------------------------------------------------
+
+
+def test_the_scheduling_files_build_and_publish_only_what_passed():
+    import configparser
+    import re
+
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "publish.yml").read_text())
+    assert {"schedule", "workflow_dispatch"} <= set(workflow[True])  # YAML reads the key `on` as True
+    build_steps, deploy = workflow["jobs"]["build"]["steps"], workflow["jobs"]["deploy"]
+    runs = [s.get("run", "") for s in build_steps]
+    uses = [s.get("uses", "") for s in build_steps]
+    assert "make report" in runs and deploy["needs"] == "build"
+    # The site is uploaded by steps that run only if `make report` passed (no `if: always()`).
+    upload = next(i for i, u in enumerate(uses) if u.startswith("actions/upload-pages-artifact"))
+    assert runs.index("make report") < upload and all("if" not in s for s in build_steps[:upload + 1])
+    assert "secrets.STORYKIT_ALERT_WEBHOOK" in str(build_steps[runs.index("make report")]["env"])
+
+    def unit(name):
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        parser.optionxform = str
+        parser.read_string((REPO / "deploy" / name).read_text())
+        return parser
+
+    service, timer = unit("storykit.service"), unit("storykit.timer")
+    assert service["Service"]["Type"] == "oneshot" and service["Service"]["ExecStart"].endswith("make report")
+    assert service["Service"]["EnvironmentFile"].startswith("-/etc/")  # the secret lives outside the repo
+    assert timer["Timer"]["OnCalendar"] and timer["Timer"]["Persistent"] == "true"
+    [line] = [x for x in (REPO / "deploy" / "crontab").read_text().splitlines() if x and not x.startswith("#")]
+    minute, hour, *_ = line.split()
+    assert 0 <= int(minute) < 60 and 0 <= int(hour) < 24 and "make report" in line
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    for name in tracked:
+        path = REPO / name
+        if path.is_file() and path.stat().st_size < 2_000_000 and path.suffix not in (".parquet", ".png"):
+            text = path.read_text(errors="ignore")
+            assert not re.search(r"hooks\.slack\.com/services/[A-Z0-9]{6,}/|STORYKIT_ALERT_WEBHOOK=https?://(?!\S*\.\.\.)\S", text), name

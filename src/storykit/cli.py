@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except StorykitError as e:
         print(f"storykit {args.command}: {e}", file=sys.stderr)
+        if args.command in ("fetch", "process"):  # a scheduled run must hear of these too; build alerts itself
+            import socket
+
+            from .alerts import send
+
+            send(f"storykit {args.command} failed on {socket.gethostname()}: {e}",
+                 log=lambda m: print(m, file=sys.stderr))
         return 1
     except KeyboardInterrupt:
         print(f"storykit {args.command}: interrupted; nothing half-written was kept.", file=sys.stderr)
