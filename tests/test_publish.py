@@ -291,6 +291,16 @@ def test_a_notebook_over_its_time_is_stopped_with_everything_it_started(copy):
     whole(copy)
 
 
+def test_a_kernel_that_cannot_start_fails_the_pages_not_the_build(copy):
+    config = (copy / "reports.toml").read_text().replace('kernel = "python3"', 'kernel = "no-such-kernel"')
+    (copy / "reports.toml").write_text(config)
+    with pytest.raises(BuildError) as failed:
+        build(["toll", "places"], **QUIET)
+    assert "2 of 2 page(s) were not published" in str(failed.value)
+    assert "toll: notebooks/toll.ipynb could not be run (NoSuchKernel: " in str(failed.value)
+    whole(copy)
+
+
 # --- reporters' terms, notices, staleness, alerts ----------------------------------------------------
 
 

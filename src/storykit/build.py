@@ -219,7 +219,7 @@ def _build(reports, params, log, wait) -> list[str]:
             _stage_assets(version)
             published, failures = _make_pages(jobs, config, root, work, version, built, manifest, site, log)
             noticed = _mark_failed(failures, manifest, version, built)
-            stale = _stale(root)
+            stale = _stale(root, log)
             if published or noticed:
                 log("checking the new site and publishing it")
                 _finish(config, manifest, version, built, stale)
@@ -254,6 +254,9 @@ def _make_pages(jobs, config, root, work, version, built, manifest, site, log):
             except StorykitError as e:
                 failures[job.output] = f"{job.label}: {e}"
                 log(f"  failed: {e}")
+            except Exception as e:  # a fault of its own (a missing kernel, an unreadable notebook): this page only
+                failures[job.output] = f"{job.label}: notebooks/{job.notebook} could not be run ({type(e).__name__}: {e})"
+                log(f"  failed: {failures[job.output]}")
     # Pages may link each other, so each is checked once all are in place.
     published = []
     for out, (job, page) in fresh.items():
@@ -414,11 +417,15 @@ def with_notice(html: str, notice: str) -> str:
     return html.replace('<main id="main">', f'<main id="main">\n{block}', 1)  # a page from before notices
 
 
-def _stale(root: Path) -> list:
+def _stale(root: Path, log=print) -> list:
     from .staleness import currency
 
     today = date.today()
-    return [c for c in currency(root / "data" / "processed").values() if c.is_stale(today)]
+    try:
+        return [c for c in currency(root / "data" / "processed").values() if c.is_stale(today)]
+    except Exception as e:  # the guard must not stop a build; the processed tables' own checks will
+        log(f"could not check how current the sources are ({type(e).__name__}: {e})")
+        return []
 
 
 def _finish(config: Config, manifest: dict, version: Path, built, stale: list) -> None:
