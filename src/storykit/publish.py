@@ -126,6 +126,7 @@ class Site:
     def commit(self, version: Path, manifest: dict) -> None:
         """Record the version's manifest, then make it the published site in one rename."""
         write_text(json.dumps(manifest, indent=1, ensure_ascii=False), self.store / f"{version.name}.json")
+        os.sync()  # the version's files reach the disk before the link names them (a power cut, not only kill -9)
         self._switch(version)
         self.prune()
 
