@@ -35,7 +35,7 @@ def test_house_style_is_the_default_template():
     assert charts.CONFIG["responsive"] is True
 
 
-def test_show_bundle_has_plotly_json_and_a_self_drawing_figure(toll):
+def test_show_bundle_has_plotly_json_and_a_figure_the_page_draws(toll):
     fig = px.line(toll, x="year", y="deaths")
     bundle, meta = charts.chart_bundle(fig, toll, title="Battle deaths", source="ucdp_country_year",
                                        notes="Best estimates.")
@@ -45,7 +45,7 @@ def test_show_bundle_has_plotly_json_and_a_self_drawing_figure(toll):
     dom_id = re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1)
     spec = embedded(html, dom_id)
     assert spec["data"][0]["type"] == "scatter" and spec["layout"]["template"]["layout"]["font"]["family"] == charts.FONT
-    assert f'Plotly.newPlot(d,f)' in html and "cdn" not in html.lower()
+    assert "<script>" not in html and "cdn" not in html.lower()  # the page's assets/charts.js draws it
     assert '<h2 class="sk-chart-title"' in html and ">Battle deaths</h2>" in html
     ucdp = catalogue.get("ucdp_country_year")
     assert f"Source: {ucdp.publisher}, {ucdp.title} (licence: {ucdp.licence})" in html
@@ -78,6 +78,8 @@ def test_description_is_computed_from_the_plotted_values(toll):
     assert "Bar chart b:" in text and "highest 4 (2016-12-29)" in text
     horizontal = charts.describe(go.Figure(go.Bar(x=[5, 9], y=["Lebanon", "Jordan"], orientation="h")))
     assert "highest 9 (Jordan)" in horizontal
+    pie = charts.describe(px.pie(pd.DataFrame({"host": ["Lebanon", "Jordan"], "n": [5, 9]}), names="host", values="n"))
+    assert pie == "Pie chart: 2 slices. Lowest 5 (Lebanon); highest 9 (Jordan)."
 
 
 def test_title_and_notes_are_checked_prose_with_facts(toll):
@@ -132,13 +134,12 @@ def test_choropleth_uses_pcodes_names_and_clockwise_shapes(people, tmp_path, mon
     html = bundle["text/html"]
     assert "do not imply official endorsement or acceptance by the United Nations" in html
     assert "Quneitra includes the Israeli-occupied Golan" in html
-    assert "a.topojson.world_110m" in html  # no base map fetched from a CDN
     # The page names the shapes; they are published once, as an asset, from the inline JupyterLab JSON.
     key = charts.geometry_key(trace.geojson.to_plotly_json() if hasattr(trace.geojson, "to_plotly_json")
                               else trace.geojson)
     assert meta["storykit"]["geometries"] == [key]
     page_spec = embedded(html, re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1))
-    assert page_spec["data"][0]["geojson"] == key and f'g.PlotlyGeoAssets["{key}"]' in html
+    assert page_spec["data"][0]["geojson"] == key
     inline = bundle["application/vnd.plotly.v1+json"]
     assert charts.page_geometries(inline, [key]) == {key: inline["data"][0]["geojson"]}
     asset = charts.geometry_asset(key, inline["data"][0]["geojson"])
@@ -168,3 +169,80 @@ def test_choropleth_defaults_to_the_processed_provinces(people, tmp_path, monkey
     assert fig._storykit_boundary == ("ocha_admin1_2016",)
     with pytest.raises(StorykitError, match="SY99"):
         charts.choropleth(pd.DataFrame({"pcode": ["SY99"], "people": [1]}), color="people")
+
+
+# --- plotly.js for the site ---------------------------------------------------------------------
+
+
+def test_trace_types_include_animation_frames(people):
+    fig = charts.choropleth(people, color="people", geojson=squares(), boundary_source="ocha_admin1_2016",
+                            animation_frame="year")
+    fig.frames[0].data = (go.Bar(x=[1], y=[2]),)
+    assert charts.trace_types(json.loads(fig.to_json())) == {"choropleth", "bar"}
+    assert charts.trace_types({"data": [{"y": [1]}]}) == {"scatter"}  # plotly.js's default type
+
+
+def test_pages_load_the_partial_bundle_unless_a_chart_needs_more():
+    assert charts.page_plotly({"scatter", "bar", "heatmap", "choropleth"}) == "plotly-storykit.min.js"
+    assert charts.page_plotly({"bar", "pie"}) == "plotly.min.js"
+    assert charts.page_plotly({"scattergeo"}) == "plotly.min.js"
+
+
+def test_the_partial_bundle_is_built_for_the_plotly_package_and_registers_the_pages_trace_types():
+    from plotly.offline import get_plotlyjs_version
+
+    bundle = charts.plotly_bundle()
+    assert bundle is not None, "run `make bundle` (it needs npm)"
+    assert bundle.startswith(f"/*! plotly.js v{get_plotlyjs_version()} ")
+    assert len(bundle) < len(charts.plotly_js()) / 3
+    entry = (charts.ASSETS.parents[2] / "js" / "entry.js").read_text(encoding="utf-8")
+    registered = set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry)) - {"core"}
+    assert registered | {"scatter"} == charts.BUNDLE_TRACES  # scatter comes with the core
+    assert set(charts.site_assets()) == {"charts.js", "plotly.min.js", "plotly-storykit.min.js"}
+
+
+@pytest.fixture
+def assets(tmp_path, monkeypatch):
+    """An assets folder of our own, and plotly_bundle() reading it afresh."""
+    monkeypatch.setattr(charts, "ASSETS", tmp_path)
+    charts.plotly_bundle.cache_clear()
+    yield tmp_path
+    charts.plotly_bundle.cache_clear()
+
+
+def bundle_in(folder, text: str, checksum: str | None = None):
+    import hashlib
+
+    (folder / "plotly-storykit.min.js").write_text(text, encoding="utf-8")
+    checksum = checksum or hashlib.sha256(text.encode()).hexdigest()
+    (folder / "plotly-storykit.min.js.sha256").write_text(f"{checksum}  plotly-storykit.min.js\n")
+
+
+def test_without_the_partial_bundle_pages_load_the_full_plotly(assets):
+    (assets / "charts.js").write_text("/* draws */")
+    assert charts.plotly_bundle() is None and charts.page_plotly({"bar"}) == "plotly.min.js"
+    assert set(charts.site_assets()) == {"charts.js", "plotly.min.js"}
+
+
+def test_a_bundle_for_another_plotly_js_is_not_used(assets):
+    bundle_in(assets, "/*! plotly.js v0.0.1 (scatter) */ var Plotly;")
+    assert charts.plotly_bundle() is None and charts.page_plotly({"scatter"}) == "plotly.min.js"
+
+
+def test_a_bundle_that_is_not_the_one_js_builds_is_refused(assets):
+    bundle_in(assets, "/*! plotly.js v9 (scatter) */ var Plotly;", checksum="0" * 64)
+    with pytest.raises(StorykitError, match=r"plotly-storykit.min.js is not the bundle js/ builds.*make bundle"):
+        charts.plotly_bundle()
+
+
+def test_the_published_provinces_stay_small(processed):
+    """The provinces layer (about 59 KB) and the asset a page loads for it stay under 100 KB."""
+    path = processed / "provinces.geojson"
+    assert path.stat().st_size < 100_000
+    codes = [f["properties"]["pcode"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]]
+    fig = charts.choropleth(pd.DataFrame({"pcode": codes, "n": range(len(codes))}), color="n", geojson=str(path),
+                            boundary_source="ocha_admin1_2016")
+    bundle, meta = charts.chart_bundle(fig, pd.DataFrame({"n": [1]}), title="Map", source="ocha_admin1_2016")
+    [key] = meta["storykit"]["geometries"]
+    shapes = charts.page_geometries(bundle["application/vnd.plotly.v1+json"], [key])[key]
+    assert len(charts.geometry_asset(key, shapes).encode("utf-8")) < 100_000

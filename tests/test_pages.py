@@ -82,7 +82,10 @@ def test_render_gives_a_complete_page(captured):
     html = pages.render(page, root="../", notebook="notebooks/toll.ipynb", parameters={"first_year": 2011})
     assert html.startswith("<!doctype html>\n<html lang=\"en\">")
     assert "<title>The toll · Syria&#39;s war in numbers</title>" in html
-    assert '<script defer src="../assets/plotly.min.js"></script>' in html
+    # The partial plotly.js (the page draws a line), then the script that draws the charts.
+    bundle = html.index('<script defer src="../assets/plotly-storykit.min.js"></script>')
+    assert bundle < html.index('<script defer src="../assets/charts.js"></script>') < html.index("</head>")
+    assert page.traces == ["scatter"] and "plotly.min.js" not in html
     assert '<link rel="stylesheet" href="../assets/style.css">' in html
     assert "<h1>The toll</h1>" in html and "Data as of 2016." in html and "Page built " in html
     assert html.count('href="../index.html"') >= 2
@@ -95,7 +98,25 @@ def test_render_gives_a_complete_page(captured):
 
 def test_a_page_without_charts_loads_no_plotly(captured):
     html = pages.render(pages.collect(notebook([page_output(captured)]), "nb"))
-    assert "plotly.min.js" not in html
+    assert "plotly" not in html and "charts.js" not in html
+
+
+def test_a_chart_the_partial_bundle_cannot_draw_makes_its_page_load_the_full_plotly(captured):
+    data = pd.DataFrame({"side": ["a", "b"], "n": [3, 4]})
+    bundle, meta = charts.chart_bundle(px.pie(data, names="side", values="n"), data, title="Shares",
+                                       source="ucdp_country_year")
+    page = pages.collect(notebook([page_output(captured)], [chart_output(), new_output(
+        "display_data", data=bundle, metadata=meta)]), "nb")
+    assert page.traces == ["pie", "scatter"]
+    html = pages.render(page)
+    assert '<script defer src="assets/plotly.min.js"></script>' in html and "plotly-storykit" not in html
+
+
+def test_every_site_has_the_style_the_drawing_script_and_plotly():
+    found = pages.assets()
+    assert set(found) == {"style.css", "charts.js", "plotly.min.js", "plotly-storykit.min.js"}
+    assert found["plotly.min.js"] == charts.plotly_js() and found["plotly-storykit.min.js"] == charts.plotly_bundle()
+    assert "Plotly.newPlot" in found["charts.js"] and "world_110m" in found["charts.js"]  # no base map fetched
 
 
 @pytest.mark.parametrize("make, message", [

@@ -1,12 +1,14 @@
 """The built pages in real Chromium, opened from disk: charts draw, the console stays clean, no
 request leaves the machine, phones get no sideways scrolling, and axe-core finds no serious or
-critical accessibility violation."""
+critical accessibility violation. Charts come from the partial plotly.js, drawn one per frame in
+page order (the first shows before the rest are drawn), and each answers the pointer."""
 
 from pathlib import Path
 
 import pytest
 
 from storykit.build import build
+from storykit.charts import BUNDLE_TRACES
 
 from .synthetic_site import PLACES, make_project
 
@@ -86,5 +88,60 @@ def test_page_in_chromium(site, browser, axe_js, name, viewport):
             .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)""")
         assert violations == []
         assert outside == []
+    finally:
+        context.close()
+
+
+# Before the page's own scripts: count animation frames, and note the frame in which each chart
+# began to be drawn (Plotly marks its div js-plotly-plot).
+DRAW_ORDER = """
+window.__sk = {frame: 0, drawn: []};
+(function tick() { window.__sk.frame++; requestAnimationFrame(tick); })();
+new MutationObserver(records => records.forEach(r => {
+  const d = r.target;
+  if (d.classList && d.classList.contains("sk-plot") && d.classList.contains("js-plotly-plot")
+      && !window.__sk.drawn.some(x => x[0] === d.id)) window.__sk.drawn.push([d.id, window.__sk.frame]);
+})).observe(document, {subtree: true, attributes: true, attributeFilter: ["class"]});
+"""
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if p != "index.html"])
+def test_charts_come_from_the_partial_plotly_one_per_frame_and_answer_the_pointer(site, browser, name):
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    loaded = []
+    context.route("**", lambda route: (loaded.append(route.request.url), route.continue_()
+                                       if route.request.url.startswith("file://") else route.abort()))
+    page = context.new_page()
+    page.add_init_script(DRAW_ORDER)
+    try:
+        page.goto((site / name).as_uri())
+        plots = page.locator("figure.sk-chart .sk-plot")
+        ids = [plots.nth(i).get_attribute("id") for i in range(plots.count())]
+        page.wait_for_function(f"() => window.__sk.drawn.length === {len(ids)}", timeout=30_000)
+        scripts = [u.rsplit("/", 1)[-1] for u in loaded if u.endswith(".js")]
+        assert "plotly-storykit.min.js" in scripts and "plotly.min.js" not in scripts
+        assert sorted(page.evaluate("Object.keys(Plotly.PlotSchema.get().traces)")) == sorted(BUNDLE_TRACES)
+
+        drawn = page.evaluate("window.__sk.drawn")
+        assert [d[0] for d in drawn] == ids  # in page order
+        frames = [d[1] for d in drawn]
+        assert frames == sorted(set(frames))  # each chart in a frame of its own
+
+        for plot in plots.all():
+            page.wait_for_function("d => d.querySelector('svg.main-svg')", arg=plot.element_handle())
+            plot.scroll_into_view_if_needed()
+            label = plot.locator(".hoverlayer .hovertext")
+            places = plot.locator("path.choroplethlocation")
+            if places.count():  # a map: the pointer over a place shows its names
+                for place in places.all():
+                    box = place.bounding_box()
+                    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                    if label.count():
+                        break
+            else:
+                plot.evaluate("d => { const t = d._fullData[0]; Plotly.Fx.hover(d, [{curveNumber: 0, pointNumber: 0}],"
+                              " t.xaxis + t.yaxis); }")
+            label.first.wait_for(state="attached", timeout=5_000)
+            page.mouse.move(0, 0)
     finally:
         context.close()

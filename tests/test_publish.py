@@ -233,7 +233,8 @@ def test_the_first_build_replaces_the_folder_from_git(tmp_path, monkeypatch):
     monkeypatch.setenv("STORYKIT_HOME", str(root))
     assert build(["toll"], **QUIET) == ["toll.html"]
     assert (root / "reports").is_symlink()
-    assert sorted(snapshot(root)) == ["assets/plotly.min.js", "assets/style.css", "index.html", "toll.html"]
+    assert sorted(snapshot(root)) == ["assets/charts.js", "assets/plotly-storykit.min.js", "assets/plotly.min.js",
+                                      "assets/style.css", "index.html", "toll.html"]
     assert not list(root.glob(".reports-*"))
 
 

@@ -445,14 +445,11 @@ def _finish(config: Config, manifest: dict, version: Path, built, stale: list) -
 
 
 def _stage_assets(version: Path) -> None:
-    from .charts import plotly_js
-
-    write_text((pages.TEMPLATES / "style.css").read_text(encoding="utf-8"), version / "assets" / "style.css")
-    js = plotly_js()
-    current = version / "assets" / "plotly.min.js"
-    if not (current.is_file() and current.stat().st_size == len(js.encode("utf-8"))
-            and current.read_text(encoding="utf-8") == js):
-        write_text(js, current)
+    for name, text in pages.assets().items():
+        current = version / "assets" / name
+        if not (current.is_file() and current.stat().st_size == len(text.encode("utf-8"))
+                and current.read_text(encoding="utf-8") == text):
+            write_text(text, current)
 
 
 def _entry(job: Job, page: pages.Page, built) -> dict:

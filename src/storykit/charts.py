@@ -1,10 +1,14 @@
 """Charts in the house style, shown so that they survive export to a static page.
 
 `show(fig, data, title=..., source=...)` displays one output holding both Plotly's JSON (JupyterLab
-draws that) and HTML (nbconvert keeps that): a <figure> with the title, a div that an inline script
-fills with the global Plotly (loaded once per page from assets/plotly.min.js), a text description
-for screen readers computed from the plotted values, the source with its licence, notes, and a link
-to download exactly `data` as CSV. Maps come from `choropleth(...)` and carry the boundary note.
+draws that) and HTML (nbconvert keeps that): a <figure> with the title, a div with the chart's JSON
+that the page's assets/charts.js draws with the shared plotly.js, a text description for screen
+readers computed from the plotted values, the source with its licence, notes, and a link to download
+exactly `data` as CSV. Maps come from `choropleth(...)` and carry the boundary note.
+
+Pages load the smallest plotly.js that draws their charts: `make bundle` builds one with only the
+trace types in BUNDLE_TRACES (js/); a page with any other type, or a machine without that bundle,
+loads the plotly package's full plotly.min.js.
 """
 
 import base64
@@ -12,8 +16,11 @@ import hashlib
 import itertools
 import json
 import math
+import re
 from datetime import date, datetime
+from functools import cache
 from html import escape
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,7 +44,10 @@ TEXT, GRID, AXIS = "#1a1a1a", "#e3e3e3", "#595959"
 CONFIG = {"responsive": True, "displaylogo": False,
           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 GEO_TYPES = {"choropleth", "scattergeo"}
-TOPOJSON_NAME = "world_110m"  # the base map plotly.js would fetch for scope world at 110m
+ASSETS = Path(__file__).parent / "assets"
+PLOTLY_FULL = "plotly.min.js"  # the plotly package's own: every trace type
+PLOTLY_BUNDLE = "plotly-storykit.min.js"  # built by `make bundle` from js/: only these trace types
+BUNDLE_TRACES = frozenset({"scatter", "bar", "heatmap", "choropleth"})  # keep in step with js/entry.js
 BOUNDARY_NOTE = ("The boundaries and names shown do not imply official endorsement or acceptance by the "
                  "United Nations. Quneitra includes the Israeli-occupied Golan, as in the UN's layer.")
 
@@ -114,7 +124,7 @@ def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, notes=Non
             geometries.append(trace["geojson"])
     geometries = list(dict.fromkeys(geometries))
     html = _figure_html(dom_id, page_json, title_p, notes_p, text, sources, [catalogue.get(s) for s in ids],
-                        is_map, geometries, data, slug(_plain(title_p)) or "data")
+                        is_map, data, slug(_plain(title_p)) or "data")
     facts = list(title_p.facts) + (list(notes_p.facts) if notes_p else [])
     metadata = {"storykit": {"kind": "chart", "title": _plain(title_p), "sources": used, "facts": facts,
                              "geometries": geometries}}
@@ -135,8 +145,6 @@ def _prose(value) -> Prose:
 
 
 def _plain(p: Prose) -> str:
-    import re
-
     text = re.sub(r"<[^>]+>", "", p.markdown)
     return re.sub(r"\\(.)", r"\1", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
@@ -173,8 +181,7 @@ def page_geometries(plotly_json: dict, keys: list[str]) -> dict[str, dict]:
     return found
 
 
-def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, chart_sources, is_map, geometries,
-                 data, name):
+def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, chart_sources, is_map, data, name):
     spec = json.dumps({**figure_json, "config": CONFIG}, separators=(",", ":"), ensure_ascii=False)
     spec = spec.replace("<", "\\u003c")  # nothing inside can close the script element
     # The index is data too, unless it is the default 0..n-1 without a name.
@@ -183,27 +190,13 @@ def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, ch
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
     source_line = "; ".join(f"{escape(s.publisher)}, {escape(s.title)} (licence: {escape(s.licence)})"
                             for s in chart_sources)
-    geo = ("var a=g.PlotlyGeoAssets=g.PlotlyGeoAssets||{topojson:{}};a.topojson=a.topojson||{};"
-           f"a.topojson.{TOPOJSON_NAME}=a.topojson.{TOPOJSON_NAME}||{{type:'Topology',objects:{{}},arcs:[]}};"
-           if is_map else "")
-    # The base map would be fetched from a CDN; the province shapes are all a map here needs.
-    # Draw now if plotly.js (and the map's shapes) are loaded, else once the page has loaded them.
-    shapes = "".join(f'&&g.PlotlyGeoAssets&&g.PlotlyGeoAssets["{k}"]' for k in geometries)
-    script = (
-        f'(function(){{var g=window,d=document.getElementById("{dom_id}");'
-        f'var f=JSON.parse(document.getElementById("{dom_id}-json").textContent);{geo}'
-        f"function ready(){{return g.Plotly{shapes};}}"
-        "function draw(){g.Plotly.newPlot(d,f);}"
-        "if(ready()){draw();}else{g.addEventListener('load',function(){if(ready())draw();});}})();"
-    )
     parts = [
         f'<figure class="sk-chart" aria-labelledby="{dom_id}-title" aria-describedby="{dom_id}-desc">',
         f'<h2 class="sk-chart-title" id="{dom_id}-title">{_inline_markdown(title_p)}</h2>',
-        # No role="img": Plotly puts focusable controls inside the div.
+        # No role="img": Plotly puts focusable controls inside the div. The page's charts.js draws it.
         f'<div class="sk-plot" id="{dom_id}"></div>',
         f'<p class="sk-description visually-hidden {GENERATED_CLASS}" id="{dom_id}-desc">{escape(description)}</p>',
         f'<script type="application/json" id="{dom_id}-json">{spec}</script>',
-        f"<script>{script}</script>",
         "<figcaption>",
         f'<p class="sk-notes">{_inline_markdown(notes_p)}</p>' if notes_p else "",
         f'<p class="sk-source {GENERATED_CLASS}">Source: {source_line}.</p>',
@@ -213,6 +206,54 @@ def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, ch
         "</figcaption></figure>",
     ]
     return "\n".join(p for p in parts if p)
+
+
+def trace_types(figure: dict) -> set[str]:
+    """The trace types a figure's JSON draws, its animation frames included."""
+    traces = list(figure.get("data", [])) + [t for fr in figure.get("frames", []) for t in fr.get("data", [])]
+    return {t.get("type", "scatter") for t in traces}
+
+
+# --- plotly.js for the site ---------------------------------------------------------------------
+
+
+def plotly_js() -> str:
+    """The plotly.js bundle of the installed plotly package (every trace type)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+@cache
+def plotly_bundle() -> str | None:
+    """The partial bundle `make bundle` built, or None if it was not built (no npm) or is for another
+    plotly.js than the plotly package writes figures for (`make bundle` again after updating js/)."""
+    from plotly.offline import get_plotlyjs_version
+
+    path = ASSETS / PLOTLY_BUNDLE
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    expected = (ASSETS / f"{PLOTLY_BUNDLE}.sha256").read_text(encoding="utf-8").split()[0]
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise StorykitError(f"{path} is not the bundle js/ builds: its SHA-256 differs from the one in "
+                            f"{PLOTLY_BUNDLE}.sha256. Run `make bundle` to build it again.")
+    text = data.decode("utf-8")
+    version = re.match(r"/\*! plotly\.js v(\S+) ", text)
+    return text if version and version.group(1) == get_plotlyjs_version() else None
+
+
+def page_plotly(types) -> str:
+    """The plotly.js asset a page whose charts draw trace types `types` loads."""
+    return PLOTLY_BUNDLE if plotly_bundle() is not None and set(types) <= BUNDLE_TRACES else PLOTLY_FULL
+
+
+def site_assets() -> dict[str, str]:
+    """The chart assets every site has: the drawing script and plotly.js (the partial bundle too, if built)."""
+    found = {"charts.js": (ASSETS / "charts.js").read_text(encoding="utf-8"), PLOTLY_FULL: plotly_js()}
+    if (bundle := plotly_bundle()) is not None:
+        found[PLOTLY_BUNDLE] = bundle
+    return found
 
 
 # --- maps ---------------------------------------------------------------------------------------
@@ -319,6 +360,10 @@ def _describe_trace(t, count: int) -> str:
     if t.type == "choropleth":
         places = _values(t.customdata)[:, 0] if t.customdata is not None else _values(t.locations)
         return _extremes(f"Map{name}", places, _values(t.z), "places", latest=False)
+    if t.type == "pie":
+        return _extremes(f"Pie chart{name}", _values(t.labels), _values(t.values), "slices", latest=False)
+    if not hasattr(t, "y"):
+        return f"A {kind} chart{name}; the CSV holds its values."
     x, y = _values(t.x), _values(t.y)
     if getattr(t, "orientation", None) == "h":
         x, y = y, x
@@ -367,10 +412,3 @@ def _label(v) -> str:
     if isinstance(v, float) and math.isfinite(v) and v.is_integer():
         return str(int(v))
     return str(v)
-
-
-def plotly_js() -> str:
-    """The plotly.js bundle of the installed plotly package, written once into the site's assets."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()

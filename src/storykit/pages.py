@@ -44,6 +44,7 @@ class Page:
     facts: list[dict] = field(default_factory=list)
     charts: int = 0
     geometries: dict[str, dict] = field(default_factory=dict)  # map shapes, each published as assets/<key>.js
+    traces: list[str] = field(default_factory=list)  # the trace types the charts draw: they choose the plotly.js
 
     @property
     def headlines(self) -> list[dict]:
@@ -61,11 +62,14 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     """Check an executed notebook and render its publishable part; raise PageError if it must not publish."""
+    from .charts import page_geometries, trace_types  # plotly is slow to import: only when needed
+
     declared = []
     facts: list[dict] = []
     sources: list[str] = []
     charts = 0
     geometries: dict[str, dict] = {}
+    traces: set[str] = set()
     kept_cells = []
     for index, cell in enumerate(nb.cells):
         at = f"{where}, {cell_label(nb, index)}"
@@ -98,10 +102,10 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 check_prose(out.data["text/html"], recorded, at, generated_ok=True)
                 sources += meta.get("sources", [])
                 charts += 1
+                figure = out.data.get(PLOTLY_MIME, {})
+                traces |= trace_types(figure)
                 if meta.get("geometries"):
-                    from .charts import page_geometries
-
-                    geometries |= page_geometries(out.data.get(PLOTLY_MIME, {}), meta["geometries"])
+                    geometries |= page_geometries(figure, meta["geometries"])
             else:
                 raise PageError(f"{at}: unknown storykit output kind {kind!r}.")
             for f in recorded:
@@ -121,7 +125,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"], body=_exporter()
                 .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=unique, charts=charts,
-                geometries=geometries)
+                geometries=geometries, traces=sorted(traces))
 
 
 def cell_label(nb: nbformat.NotebookNode, index: int) -> str:
@@ -178,11 +182,21 @@ def built_text(when: datetime) -> str:
 def render(page: Page, *, root: str = "", built: datetime | None = None, notebook: str = "",
            parameters: dict | None = None) -> str:
     """The full HTML of a report page; `root` leads from the page's folder to the site's root."""
+    from .charts import page_plotly
+
     sources = [catalogue.get(s) for s in page.sources]
     return environment().get_template("page.html.j2").render(
         site_title=SITE_TITLE, root=root, page=page, built=built_text(built or now()), sources=sources,
         notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
+        plotly=page_plotly(page.traces),
     )
+
+
+def assets() -> dict[str, str]:
+    """The files every site has in assets/, by name: the style sheet, the charts' script and plotly.js."""
+    from .charts import site_assets
+
+    return {"style.css": (TEMPLATES / "style.css").read_text(encoding="utf-8")} | site_assets()
 
 
 def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlines: list[dict],
