@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import StorykitError
-from .tables import write_text
+from .atomic import write_text
 
 STORE = ".site"
 TEMP_LINK = ".reports-"  # prefix of a link (or a replaced folder) on its way in (or out)

@@ -4,20 +4,17 @@ One schema serves three purposes: it types and checks a cleaner's output, it is 
 datapackage.json in Frictionless form, and the Frictionless validator checks the files against it.
 """
 
-import os
 import re
-import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from .atomic import READABLE, atomic_path, write_text  # noqa: F401 (here for older imports)
 from .errors import DataError
 
-READABLE = 0o644  # what a plain open() would have made under the usual umask
 DTYPES = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
 
 Bound = float | date | Callable[[], float | date] | None
@@ -150,28 +147,9 @@ def _check(column: pd.Series, f: Field, table: str, where: str, keys: pd.DataFra
         fail(bad.reindex(column.index, fill_value=False), f"is not one of {', '.join(map(str, f.enum))}")
 
 
-@contextmanager
-def atomic_path(final: Path):
-    """Yield a temporary path beside `final`; it replaces `final` only if the block succeeds."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, READABLE)  # mkstemp makes files private; published files must be readable
-        os.replace(tmp, final)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
-
-
-def write_text(text: str, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def slug(text: str) -> str:
