@@ -4,17 +4,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-import pyarrow.parquet as pq
-
 from . import catalogue
 
 # Period columns, most precise first, and how to turn a value into the last day it covers.
+# (pandas is imported where a table is read: a build with nothing to do reuses the dates it found.)
 PERIODS = {
-    "date_end": lambda v: pd.Timestamp(v),
-    "date": lambda v: pd.Timestamp(v),
-    "month": lambda v: pd.Timestamp(v) + pd.offsets.MonthEnd(0),
-    "year": lambda v: pd.Timestamp(year=int(v), month=12, day=31),
+    "date_end": lambda pd, v: pd.Timestamp(v),
+    "date": lambda pd, v: pd.Timestamp(v),
+    "month": lambda pd, v: pd.Timestamp(v) + pd.offsets.MonthEnd(0),
+    "year": lambda pd, v: pd.Timestamp(year=int(v), month=12, day=31),
 }
 
 
@@ -39,7 +37,10 @@ class Currency:
 
 def currency(processed: Path) -> dict[str, Currency]:
     """For every source with rows in a processed table, the last day its rows cover."""
-    ends: dict[str, pd.Timestamp] = {}
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    ends = {}
     for path in sorted(processed.glob("*.parquet")):
         columns = pq.read_schema(path).names
         column = next((c for c in PERIODS if c in columns), None)
@@ -47,7 +48,7 @@ def currency(processed: Path) -> dict[str, Currency]:
             continue
         frame = pd.read_parquet(path, columns=[column, "source"]).dropna()
         for source, value in frame.groupby("source")[column].max().items():
-            end = PERIODS[column](value)
+            end = PERIODS[column](pd, value)
             ends[source] = max(ends.get(source, end), end)
     return {
         sid: Currency(sid, ends[sid].date() if sid in ends else None, s.max_age_days)
