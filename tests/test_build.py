@@ -115,7 +115,7 @@ def test_a_parameter_from_the_command_line(copy, capsys):
 def test_a_fanned_out_parameter_builds_one_page(copy):
     assert build(params={"place": "eastland"}, log=lambda _: None) == ["profiles/eastland.html"]
     assert "<h1>Profile: Eastland</h1>" in read(copy, "profiles/eastland.html")
-    assert build(params={"place": "SY02"}, log=lambda _: None) == ["profiles/southland.html"]
+    assert build(params={"place": "SY02"}, force=True, log=lambda _: None) == ["profiles/southland.html"]
 
 
 def test_a_bad_parameter_value_fails_and_changes_nothing(copy, capsys):

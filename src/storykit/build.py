@@ -1,36 +1,39 @@
 """Build reports/ from the notebooks named in reports.toml.
 
-One build at a time (a lock). Each notebook is executed with Papermill in a real kernel (working
-directory notebooks/, a timeout per cell and per notebook; a kernel that dies or overruns is
-stopped with everything it started). Its output is checked and exported by storykit.pages into a
-new version of the site (storykit.publish), which starts as the current one: a report that fails
-keeps its last good page there, with a notice saying the update failed. The index is made last,
-from the manifest of every published page, so building one report keeps the others on the index.
-The version is checked as a whole and only then published, in one atomic step. The build then says
-which report failed, in which cell, and why, and names stale sources; a webhook may be told too.
+One build at a time (a lock). A page is made again only when something it was made from changed
+(storykit.freeze: storykit's code, the notebook, its parameters, what it read while it ran);
+`--force` makes every page named. The pages to make run in kernels started once for the build and
+reused, several at a time (storykit.kernels: a fresh namespace per page, a timeout per cell and per
+notebook, a kernel that dies or overruns stopped with everything it started). Each executed
+notebook is checked and exported by storykit.pages into a new version of the site
+(storykit.publish), which starts as the current one: a page not made again stays as it is, and a
+report that fails keeps its last good page there, with a notice saying the update failed. The
+index is made last, from the manifest of every published page, so building one report keeps the
+others on the index. The version is checked as a whole and only then published, in one atomic
+step. The build then says which report failed, in which cell, and why, and names stale sources; a
+webhook may be told too.
+
+With nothing to make (every page current, and an index that would come out the same) a build
+publishes nothing, starts no kernel and imports neither pandas nor Jupyter.
 """
 
 import ast
+import hashlib
 import json
 import os
 import re
 import shutil
-import signal
 import socket
-import threading
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import nbformat
-
-from . import alerts, catalogue, pages, publish
+from . import alerts, catalogue, freeze, publish
+from .atomic import write_text
 from .errors import StorykitError
-from .facts import format_date
 from .paths import project_root
-from .tables import slug, write_text
 
 CONFIG = "reports.toml"
 
@@ -65,6 +68,8 @@ class Config:
     kernel: str
     notebook_timeout: int = 3600
     lock_wait: int = 1800
+    workers: int = 0  # kernels at once; 0: one per processor
+    reuse_kernels: bool = True  # run page after page in a kernel, each in a fresh namespace
     reports: list[dict] = field(default_factory=list)
 
     @property
@@ -94,7 +99,8 @@ def load_config(root: Path) -> Config:
         raise StorykitError(f"{path}: two reports share a name; names must be unique.")
     return Config(intro=site.get("intro", ""), cell_timeout=int(site.get("cell_timeout", 600)),
                   kernel=site.get("kernel", "python3"), notebook_timeout=int(site.get("notebook_timeout", 3600)),
-                  lock_wait=int(site.get("lock_wait", 1800)), reports=reports)
+                  lock_wait=int(site.get("lock_wait", 1800)), workers=int(site.get("workers", 0)),
+                  reuse_kernels=bool(site.get("reuse_kernels", True)), reports=reports)
 
 
 def notebook_parameters(path: Path) -> dict:
@@ -167,6 +173,8 @@ def plan(config: Config, root: Path, names: list[str] | None = None, overrides: 
         folder, key = fan.get("folder", r["name"]), fan["parameter"]
         group = r.get("title", r["name"])
         if key in overrides:  # one page, for the value asked for
+            from .tables import slug
+
             value = params[key]
             page = next((s for s, v in fan["pages"].items() if str(value).lower() in (s, str(v).lower())),
                         None) or slug(str(value)) or "page"
@@ -190,45 +198,70 @@ def build(reports: list[str] | None = None, force: bool = False, params: dict | 
           log=print, wait: float | None = None) -> list[str]:
     """Build the named reports (all by default) and the index; returns the pages published.
 
-    `params` overrides parameters of reports.toml ({name: value as text}). `wait`: how long to wait
-    for a build already running (default: lock_wait in reports.toml). Every named report runs each
-    time (`force` is accepted; skipping unchanged reports is not implemented yet). Raises BuildError,
-    after publishing what passed, if any page failed; an alert goes to the webhook, if one is set.
+    Only pages whose notebook, parameters, inputs or storykit's code changed are made again;
+    `force` makes every page named. `params` overrides parameters of reports.toml ({name: value as
+    text}). `wait`: how long to wait for a build already running (default: lock_wait in
+    reports.toml). Raises BuildError, after publishing what passed, if any page failed; an alert
+    goes to the webhook, if one is set.
     """
     try:
-        return _build(reports, params, log, wait)
+        return _build(reports, force, params, log, wait)
     except Exception as e:
         alerts.send(f"storykit build failed on {socket.gethostname()}: {e}", log)
         raise
 
 
-def _build(reports, params, log, wait) -> list[str]:
+STATE = "freeze.json"  # in build/: the index the current version was made with, and source dates
+
+
+def _build(reports, force, params, log, wait) -> list[str]:
     root = project_root()
     config = load_config(root)
     jobs = plan(config, root, reports, params)
     work = root / "build"
     site = publish.Site(root)
-    built = pages.now()
     with publish.locked(work / "build.lock", config.lock_wait if wait is None else wait, log):
         site.recover(log)
         for old in work.glob("staging-*"):  # left by builds from before site versions
             shutil.rmtree(old, ignore_errors=True)
         manifest = site.manifest(legacy=work / "site.json")
-        version = site.begin(f"{built:%Y%m%d-%H%M%S-%f}", keep=set(manifest))
-        try:
-            _stage_assets(version)
-            published, failures = _make_pages(jobs, config, root, work, version, built, manifest, site, log)
-            noticed = _mark_failed(failures, manifest, version, built)
-            stale = _stale(root, log)
-            if published or noticed:
-                log("checking the new site and publishing it")
-                _finish(config, manifest, version, built, stale)
-                site.commit(version, manifest)
-            else:
+        state = _load_state(work)
+        digests = freeze.Digests(root)
+        code = freeze.code_digest()
+        texts = {j.notebook: _read(root / "notebooks" / j.notebook) for j in jobs}
+        keys = {j.output: _key(code, texts[j.notebook], j, config) for j in jobs}
+        current = site.current()
+        todo = [j for j in jobs if force or current is None or not (current / j.output).is_file()
+                or not freeze.is_current(manifest.get(j.output), keys[j.output], digests)]
+        stale = _stale(root, state, digests, log)
+        published, failures = [], {}
+        if todo or current is None or state.get("site") != current.name or \
+                state.get("index") != _index_key(config, manifest, stale, code):
+            if len(todo) < len(jobs):
+                log(f"{len(jobs) - len(todo)} page(s) up to date; making {len(todo)}")
+            built = _now()
+            version = site.begin(f"{built:%Y%m%d-%H%M%S-%f}", keep=set(manifest))
+            try:
+                _stage_assets(version)
+                published, failures = _make_pages(todo, config, root, work, version, built, manifest, site, log,
+                                                  keys, texts, digests)
+                noticed = _mark_failed(failures, manifest, version, built)
+                index = _index_key(config, manifest, stale, code)
+                index_changed = index != state.get("index") or current is None or state.get("site") != current.name
+                # A build whose pages all failed changes nothing, not even the index.
+                if published or noticed or (index_changed and not failures):
+                    log("checking the new site and publishing it")
+                    _finish(config, manifest, version, built, stale)
+                    site.commit(version, manifest)
+                    state |= {"site": version.name, "index": index}
+                else:
+                    site.discard(version)
+            except BaseException:
                 site.discard(version)
-        except BaseException:
-            site.discard(version)
-            raise
+                raise
+        else:
+            log(f"nothing to make: all {len(jobs)} page(s) are up to date")
+        _save_state(work, state)
     summary = [f"  {c.message(date.today())}" for c in stale]
     if failures:
         raise BuildError(
@@ -243,14 +276,90 @@ def _build(reports, params, log, wait) -> list[str]:
     return published
 
 
-def _make_pages(jobs, config, root, work, version, built, manifest, site, log):
-    """Run each job into the new version; a page that fails a check is put back as it was."""
-    fresh, failures = {}, {}
+def _now() -> datetime:
+    from .pages import now
+
+    return now()
+
+
+def _read(notebook: Path) -> str:
+    try:
+        return notebook.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        return f"unreadable: {e}"  # its pages fail, saying so; the others go on
+
+
+def _key(code: str, text: str, job: Job, config: Config) -> str:
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError:
+        nb = {"unreadable": text}  # the run will say what is wrong with it
+    return freeze.page_key(code, nb, job.parameters, job.output, config.kernel)
+
+
+def _load_state(work: Path) -> dict:
+    try:
+        state = json.loads((work / STATE).read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(work: Path, state: dict) -> None:
+    text = json.dumps(state, indent=1, sort_keys=True)
+    try:
+        if (work / STATE).read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    write_text(text, work / STATE)
+
+
+def _index_key(config: Config, manifest: dict, stale: list, code: str) -> str:
+    """What the index is made from: if it is unchanged, so is the index."""
+    order = _outputs(config)
+    what = {"code": code, "catalogue": (freeze.PACKAGE / "catalogue.toml").read_text(encoding="utf-8"),
+            "intro": config.intro, "reports": config.reports,
+            "pages": [[out, manifest[out]] for out in order if out in manifest],
+            "stale": [[c.source, str(c.covers_to)] for c in stale]}
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _make_pages(todo, config, root, work, version, built, manifest, site, log, keys, texts, digests):
+    """Run the jobs into the new version; a page that fails a check is put back as it was."""
+    import nbformat
+
+    from . import kernels
+
+    fresh, failures, tasks = {}, {}, []
+    notebooks = {}
+    for job in todo:
+        where = f"notebooks/{job.notebook}" + (f" ({job.label})" if job.group else "")
+        message = f"building {job.output} from notebooks/{job.notebook}"
+        try:
+            if job.notebook not in notebooks:
+                notebooks[job.notebook] = nbformat.reads(texts[job.notebook], as_version=4)
+        except Exception as e:  # an unreadable notebook: its pages fail, the others go on
+            log(message)
+            failures[job.output] = f"{job.label}: notebooks/{job.notebook} could not be run ({type(e).__name__}: {e})"
+            log(f"  failed: {failures[job.output]}")
+            continue
+        executed = work / "executed" / f"{job.label}.ipynb"
+        executed.unlink(missing_ok=True)  # never an earlier run's notebook taken for this one
+        tasks.append(kernels.Task(nb=nbformat.from_dict(notebooks[job.notebook]), parameters=job.parameters,
+                                  cwd=(root / "notebooks" / job.notebook).parent, executed=executed, where=where,
+                                  message=message, job=job))
+    workers = min(config.workers or os.cpu_count() or 1, len(tasks))
+    pool = kernels.Pool(config.kernel, root / "notebooks", workers, config.cell_timeout, config.notebook_timeout,
+                        config.reuse_kernels)
     with _environment(STORYKIT_HOME=str(root)):
-        for job in jobs:
-            log(f"building {job.output} from notebooks/{job.notebook}")
+        for result in pool.run(tasks, log) if tasks else ():
+            job = result.task.job
             try:
-                fresh[job.output] = (job, _make_page(job, config, root, work, version, built))
+                if result.error is not None:
+                    raise result.error
+                fresh[job.output] = (_make_page(job, result.nb, result.task.where, root, version, built),
+                                     result.reads)
             except StorykitError as e:
                 failures[job.output] = f"{job.label}: {e}"
                 log(f"  failed: {e}")
@@ -259,7 +368,10 @@ def _make_pages(jobs, config, root, work, version, built, manifest, site, log):
                 log(f"  failed: {failures[job.output]}")
     # Pages may link each other, so each is checked once all are in place.
     published = []
-    for out, (job, page) in fresh.items():
+    for job in todo:
+        if job.output not in fresh:
+            continue
+        out, (page, reads) = job.output, fresh[job.output]
         entry = _entry(job, page, built)
         problems = publish.check_page((version / out).read_text(encoding="utf-8"), out, version, entry,
                                       coming=("index.html",))
@@ -270,106 +382,25 @@ def _make_pages(jobs, config, root, work, version, built, manifest, site, log):
             failures[out] = f"{job.label}: the page failed its check: {'; '.join(problems)}."
             log(f"  failed: {failures[out]}")
             continue
-        manifest[out] = entry
+        cited = {f"catalogue:{s}": digests(f"catalogue:{s}") for s in page.sources}
+        manifest[out] = entry | {"freeze": {"key": keys[out], "inputs": digests.recorded(reads) | cited}}
         published.append(out)
     return published, failures
 
 
-def _make_page(job: Job, config: Config, root: Path, work: Path, version: Path, built) -> pages.Page:
-    where = f"notebooks/{job.notebook}" + (f" ({job.label})" if job.group else "")
-    executed = work / "executed" / f"{job.label}.ipynb"
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    nb = _execute(root / "notebooks" / job.notebook, executed, job.parameters, config, where)
+def _make_page(job: Job, nb, where: str, root: Path, version: Path, built):
+    from . import pages
+    from .charts import geometry_asset
+
     page = pages.collect(nb, where)
     html = pages.render(page, root=job.root, built=built, notebook=f"notebooks/{job.notebook}",
                         parameters=job.parameters)
     pages.check_published(html, where, local=(str(root),))
-    from .charts import geometry_asset
-
     for key, geojson in page.geometries.items():  # named by their hash: an existing file is the same shapes
         if not (asset := version / "assets" / f"{key}.js").is_file():
             write_text(geometry_asset(key, geojson), asset)
     write_text(html, version / job.output)  # a new file: the published version keeps its own
     return page
-
-
-def _execute(notebook: Path, out: Path, parameters: dict, config: Config, where: str):
-    """Run the notebook in a fresh kernel; stop it at the cell or notebook timeout, and leave no
-    process of it behind."""
-    import papermill
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-    from papermill.execute import ERROR_MARKER_TAG
-
-    groups: list[int] = []  # the kernel's process group (it starts its own session)
-    overtime = threading.Event()
-    progress = {}  # the notebook as it runs, and the cell running: to say where a dead kernel stopped
-
-    class Kernel(AsyncKernelManager):
-        async def start_kernel(self, **kw):
-            await super().start_kernel(**kw)
-            groups.append(self.provisioner.pgid)
-            if overtime.is_set():
-                _kill(groups)
-
-    def stop():
-        overtime.set()
-        _kill(groups)  # nbclient then sees a dead kernel and stops
-
-    def where_stopped() -> str:
-        if "index" not in progress:
-            return "before its first cell"
-        try:  # what ran, for the reporter to look at
-            nbformat.write(progress["nb"], out)
-        except (OSError, ValueError):
-            pass
-        return pages.cell_label(progress["nb"], progress["index"])
-
-    out.unlink(missing_ok=True)  # never an earlier run's notebook taken for this one
-    watchdog = threading.Timer(config.notebook_timeout, stop)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        return papermill.execute_notebook(
-            str(notebook), str(out), parameters=parameters, kernel_name=config.kernel,
-            cwd=str(notebook.parent), execution_timeout=config.cell_timeout, progress_bar=False,
-            log_output=False, request_save_on_cell_execute=False, kernel_manager_class=Kernel,
-            on_notebook_start=lambda notebook: progress.update(nb=notebook),
-            on_cell_execute=lambda cell, cell_index: progress.update(index=cell_index),
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # not the TCP-without-encryption notice
-        )
-    except PapermillExecutionError as e:
-        cell = f"cell {e.exec_count}"
-        if out.is_file():  # Papermill wrote it with two error-note cells added; without them, indices match
-            nb = pages.read(out)
-            nb.cells = [c for c in nb.cells if ERROR_MARKER_TAG not in c.get("metadata", {}).get("tags", [])]
-            cell = pages.cell_label(nb, e.cell_index)
-        raise pages.PageError(f"{where}, {cell} stopped with {e.ename}: "
-                              f"{pages.ANSI.sub('', str(e.evalue))}") from None
-    except CellTimeoutError:
-        raise pages.PageError(f"{where}, {where_stopped()} ran longer than the {config.cell_timeout} s a cell may "
-                              "take (cell_timeout in reports.toml) and was stopped.") from None
-    except DeadKernelError:
-        if overtime.is_set():
-            raise pages.PageError(f"{where}: the notebook ran longer than the {config.notebook_timeout} s it may "
-                                  f"take (notebook_timeout in reports.toml) and was stopped in "
-                                  f"{where_stopped()}.") from None
-        raise pages.PageError(f"{where}, {where_stopped()}: the kernel died while running this cell (it ran out "
-                              "of memory, crashed, or the code ended its process).") from None
-    except RuntimeError as e:  # a kernel that could not start
-        raise pages.PageError(f"{where}: the kernel failed: {e}") from None
-    finally:
-        watchdog.cancel()
-        _kill(groups)  # anything the notebook started in the kernel's group
-
-
-def _kill(groups: list[int]) -> None:
-    for group in groups:
-        try:
-            os.killpg(group, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 @contextmanager
@@ -393,6 +424,8 @@ def _mark_failed(failures: dict, manifest: dict, version: Path, built) -> list[s
     for out in failures:
         if out not in manifest or not (version / out).is_file():
             continue  # never published (a new page, or a parameter value that does not exist)
+        from . import pages
+
         entry = manifest[out] = manifest[out] | {"failed": built.isoformat(timespec="seconds")}
         notice = pages.environment().get_template("notice.html.j2").render(**_notice(entry))
         html = (version / out).read_text(encoding="utf-8")
@@ -402,8 +435,10 @@ def _mark_failed(failures: dict, manifest: dict, version: Path, built) -> list[s
 
 
 def _notice(entry: dict) -> dict:
-    return {"as_of": entry["as_of"], "failed": pages.built_text(datetime.fromisoformat(entry["failed"])),
-            "built": pages.built_text(datetime.fromisoformat(entry["built"]))}
+    from .pages import built_text
+
+    return {"as_of": entry["as_of"], "failed": built_text(datetime.fromisoformat(entry["failed"])),
+            "built": built_text(datetime.fromisoformat(entry["built"]))}
 
 
 NOTICE = re.compile(r"<!--sk-notice-->.*?<!--/sk-notice-->", re.S)
@@ -417,12 +452,24 @@ def with_notice(html: str, notice: str) -> str:
     return html.replace('<main id="main">', f'<main id="main">\n{block}', 1)  # a page from before notices
 
 
-def _stale(root: Path, log=print) -> list:
-    from .staleness import currency
+def _stale(root: Path, state: dict, digests: freeze.Digests, log=print) -> list:
+    """Sources whose figures are older than the catalogue allows. The dates the processed tables
+    cover are kept in the build's state and read again only when a table changed."""
+    from .staleness import Currency
 
     today = date.today()
     try:
-        return [c for c in currency(root / "data" / "processed").values() if c.is_stale(today)]
+        tables = sorted(p.name for p in (root / "data" / "processed").glob("*.parquet"))
+        key = hashlib.sha256(json.dumps([[t, digests(f"file:data/processed/{t}")] for t in tables]).encode()).hexdigest()
+        if state.get("currency", {}).get("key") != key:
+            from .staleness import currency
+
+            found = currency(root / "data" / "processed")
+            state["currency"] = {"key": key, "covers": {s: c.covers_to and c.covers_to.isoformat() for s, c in found.items()}}
+        covers = state["currency"]["covers"]
+        found = [Currency(s, date.fromisoformat(covers[s]) if covers.get(s) else None, source.max_age_days)
+                 for s, source in catalogue.sources().items()]
+        return [c for c in found if c.is_stale(today)]
     except Exception as e:  # the guard must not stop a build; the processed tables' own checks will
         log(f"could not check how current the sources are ({type(e).__name__}: {e})")
         return []
@@ -445,6 +492,8 @@ def _finish(config: Config, manifest: dict, version: Path, built, stale: list) -
 
 
 def _stage_assets(version: Path) -> None:
+    from . import pages
+
     for name, text in pages.assets().items():
         current = version / "assets" / name
         if not (current.is_file() and current.stat().st_size == len(text.encode("utf-8"))
@@ -452,7 +501,7 @@ def _stage_assets(version: Path) -> None:
             write_text(text, current)
 
 
-def _entry(job: Job, page: pages.Page, built) -> dict:
+def _entry(job: Job, page, built) -> dict:
     return {"report": job.report, "group": job.group, "title": page.title, "summary_html": page.summary_html,
             "as_of": page.as_of, "facts": page.facts, "sources": page.sources, "charts": page.charts,
             "built": built.isoformat(timespec="seconds"), "parameters": job.parameters}
@@ -460,6 +509,9 @@ def _entry(job: Job, page: pages.Page, built) -> dict:
 
 def _index(config: Config, manifest: dict, version: Path, built, stale: list) -> str:
     """The index lists the pages of the version, in the order of reports.toml, each with its notice."""
+    from . import pages
+    from .facts import format_date
+
     stories, groups, headlines, used = [], {}, [], set()
     order = {out: i for i, out in enumerate(_outputs(config))}
     entries = sorted(((out, e) for out, e in manifest.items() if out in order and (version / out).is_file()),

@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="say how current each source is, and which are stale")
     p = sub.add_parser("build", help="build the pages in reports/")
     p.add_argument("reports", nargs="*", help="report names (default: all)")
-    p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--force", action="store_true",
+                   help="make every page named again, even those whose notebook, parameters and inputs are unchanged")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), dest="params",
                    help="set a notebook parameter for this build (repeatable); alone, builds the reports that take it")
     p.add_argument("--wait", type=float, metavar="SECONDS",
@@ -75,7 +76,8 @@ def _build(args) -> int:
     from .build import build
 
     published = build(args.reports, force=args.force, params=dict(args.params or []), wait=args.wait)
-    print(f"published {len(published)} page(s) and the index in reports/")
+    print(f"published {len(published)} page(s) and the index in reports/" if published
+          else "no page needed making again; reports/ is up to date")
     return 0
 
 

@@ -1,0 +1,313 @@
+"""The build's kernels: started ahead of need, several at once, each running page after page.
+
+`Pool.run(tasks)` gives each of its workers a kernel as soon as the build starts (with storykit's
+modules imported while the build itself is still starting), hands out the pages in order, and
+yields each result as it comes, so the build exports one page while kernels run the next ones.
+
+Reuse, and what makes it safe: before each page its kernel gets a fresh namespace (IPython's
+%reset -f), the notebook's folder as working directory, and recording of the page's inputs
+(storykit.freeze.begin_page). What carries over from one page to the next is module state that
+does not depend on the page: imported modules, storykit.data's tables (cached per file version).
+A page that fails in any way ends its kernel; the next page gets a new one. With
+`reuse_kernels = false` in reports.toml every page gets a new kernel (for a notebook that changes
+library-wide settings a later page would inherit).
+
+Parameters are injected as Papermill does (a cell tagged injected-parameters after the cell tagged
+parameters), without importing Papermill: its start-up alone costs seconds.
+
+A cell over `cell_timeout`, a page over `notebook_timeout`, a kernel that dies, and every kernel
+when the run ends or is interrupted: the kernel's whole process group is killed, so nothing a
+notebook started outlives its page.
+"""
+
+import ast
+import asyncio
+import collections
+import json
+import math
+import os
+import queue
+import signal
+import threading
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from . import pages
+from .atomic import write_text
+
+STARTUP = 60  # seconds a kernel may take to answer once started
+PREPARE = 120  # seconds storykit's own calls in a kernel (imports, a fresh namespace) may take
+WARM = "import storykit.freeze, storykit.data, storykit.charts"
+BEGIN = "__import__('storykit.freeze', fromlist=['_']).begin_page({cwd!r})"
+READS = "__import__('storykit.freeze', fromlist=['_']).end_page()"
+INJECTED = "injected-parameters"
+
+started = 0  # kernels this process has started (a build with nothing to make starts none)
+
+
+@dataclass
+class Task:
+    """One notebook run: `nb` (read by the build) with `parameters`, its executed copy saved to
+    `executed`; `where` names it in messages, `message` is logged when it starts."""
+
+    nb: nbformat.NotebookNode
+    parameters: dict
+    cwd: Path
+    executed: Path
+    where: str
+    message: str
+    job: object = None
+
+
+@dataclass
+class Result:
+    task: Task
+    nb: nbformat.NotebookNode | None = None
+    reads: dict | None = None  # {input name: stat when read} (storykit.freeze)
+    error: BaseException | None = None
+
+
+def inject(nb: nbformat.NotebookNode, parameters: dict) -> nbformat.NotebookNode:
+    """The notebook with `parameters` in a cell tagged injected-parameters after the cell tagged
+    parameters (at the top if there is none), replacing one an earlier run left."""
+    if not parameters:
+        return nb
+    source = "# Parameters\n" + "".join(f"{name} = {literal(value)}\n" for name, value in parameters.items())
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = [INJECTED]
+    cells = [c for c in nb.cells if INJECTED not in c.get("metadata", {}).get("tags", [])]
+    at = next((i + 1 for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
+    nb.cells = cells[:at] + [cell] + cells[at:]
+    return nb
+
+
+def literal(value) -> str:
+    """Python source for a parameter value from reports.toml or the command line."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(str(k))}: {literal(v)}" for k, v in value.items()) + "}"
+    return repr(str(value))  # a TOML date or time: as text, as Papermill does
+
+
+class _Client(NotebookClient):
+    """nbclient running cells in a kernel the pool owns (no kernel of its own, no signal handlers)."""
+
+    @asynccontextmanager
+    async def async_setup_kernel(self, **kwargs):
+        yield
+
+
+class Kernel:
+    def __init__(self, pool: "Pool"):
+        self.pool = pool
+        self.km: AsyncKernelManager | None = None
+        self.kc = None
+        self.group: int | None = None
+
+    async def start(self) -> "Kernel":
+        global started
+        self.km = AsyncKernelManager(kernel_name=self.pool.kernel)
+        try:
+            await self.km.start_kernel(cwd=str(self.pool.cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            started += 1
+            self.group = self.km.provisioner.pgid  # the kernel starts its own session
+            self.pool.groups.add(self.group)
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            await self.kc.wait_for_ready(timeout=STARTUP)
+            self.kc.allow_stdin = False
+            await self.call(WARM)
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def alive(self) -> bool:
+        return self.km is not None and await self.km.is_alive()
+
+    def kill(self) -> None:
+        _kill([self.group] if self.group else [])
+
+    async def stop(self) -> None:
+        self.kill()
+        self.pool.groups.discard(self.group)
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            try:
+                await self.km.shutdown_kernel(now=True)  # reaps it and removes its connection file
+            except Exception:  # noqa: BLE001 (it is dead already; nothing more to do)
+                pass
+
+    async def call(self, code: str, expressions: dict | None = None, timeout: float = PREPARE) -> dict:
+        """Run storykit's own `code` silently (nothing in the notebook, no history); the values of
+        `expressions` ({name: Python expression}), as Python literals."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False, user_expressions=expressions or {},
+                                 allow_stdin=False)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                reply = await self.kc.get_shell_msg(timeout=1)
+            except queue.Empty:
+                if not await self.alive():
+                    raise DeadKernelError("Kernel died") from None
+                if loop.time() > deadline:
+                    raise TimeoutError(f"the kernel did not answer within {timeout:.0f} s") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(f"{content.get('ename')}: {pages.ANSI.sub('', str(content.get('evalue')))}")
+        values = {}
+        for name, value in content.get("user_expressions", {}).items():
+            if value.get("status") != "ok":
+                raise RuntimeError(f"{value.get('ename')}: {value.get('evalue')}")
+            values[name] = ast.literal_eval(value["data"]["text/plain"])
+        return values
+
+    async def run(self, task: Task) -> tuple[nbformat.NotebookNode, dict]:
+        """Execute the task's notebook; raise PageError saying where and why it stopped."""
+        pool, where = self.pool, task.where
+        nb = inject(task.nb, task.parameters)
+        progress: dict = {}
+        overtime = asyncio.Event()
+
+        def stop():
+            overtime.set()
+            self.kill()  # nbclient then sees a dead kernel and stops
+
+        def where_stopped() -> str:
+            return pages.cell_label(nb, progress["index"]) if "index" in progress else "before its first cell"
+
+        watchdog = asyncio.get_running_loop().call_later(pool.notebook_timeout, stop)
+        try:
+            await self.call(BEGIN.format(cwd=str(task.cwd)))
+            client = _Client(nb, km=self.km, timeout=pool.cell_timeout, kernel_name=pool.kernel,
+                             on_cell_execute=lambda cell, cell_index: progress.update(index=cell_index))
+            client.kc = self.kc
+            await client.async_execute()
+            reads = json.loads((await self.call("", {"reads": READS}))["reads"])
+            return nb, reads
+        except CellExecutionError as e:
+            raise pages.PageError(f"{where}, {where_stopped()} stopped with {e.ename}: "
+                                  f"{pages.ANSI.sub('', str(e.evalue))}") from None
+        except CellTimeoutError:
+            raise pages.PageError(f"{where}, {where_stopped()} ran longer than the {pool.cell_timeout} s a cell "
+                                  "may take (cell_timeout in reports.toml) and was stopped.") from None
+        except DeadKernelError:
+            if overtime.is_set():
+                raise pages.PageError(f"{where}: the notebook ran longer than the {pool.notebook_timeout} s it may "
+                                      f"take (notebook_timeout in reports.toml) and was stopped in "
+                                      f"{where_stopped()}.") from None
+            raise pages.PageError(f"{where}, {where_stopped()}: the kernel died while running this cell (it ran "
+                                  "out of memory, crashed, or the code ended its process).") from None
+        finally:
+            watchdog.cancel()
+            try:  # what ran, for the reporter to look at (the page is made from `nb`, not this file)
+                write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", task.executed)
+            except (OSError, TypeError, ValueError):
+                pass
+
+
+class Pool:
+    """Kernels that run notebooks, `workers` at a time."""
+
+    def __init__(self, kernel: str, cwd: Path, workers: int, cell_timeout: int, notebook_timeout: int,
+                 reuse: bool = True):
+        self.kernel, self.cwd, self.workers = kernel, cwd, max(1, workers)
+        self.cell_timeout, self.notebook_timeout, self.reuse = cell_timeout, notebook_timeout, reuse
+        self.groups: set[int] = set()  # process groups of the kernels alive
+
+    def run(self, tasks: list[Task], log=print):
+        """Yield a Result for each task, in the order they finish. Leaving early (an error, Ctrl-C)
+        stops every kernel."""
+        results: queue.Queue = queue.Queue()
+        state: dict = {}
+        thread = threading.Thread(target=self._thread, args=(tasks, results, log, state), daemon=True)
+        thread.start()
+        try:
+            for _ in tasks:
+                item = results.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            if (loop := state.get("loop")) is not None and not loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(state["main"].cancel)
+                except RuntimeError:  # the loop has just finished
+                    pass
+            _kill(list(self.groups))
+            thread.join(timeout=30)
+
+    def _thread(self, tasks, results, log, state) -> None:
+        async def main():
+            state["loop"], state["main"] = asyncio.get_running_loop(), asyncio.current_task()
+            todo = collections.deque(tasks)
+            try:
+                await asyncio.gather(*(self._worker(todo, results, log) for _ in range(min(self.workers, len(tasks)))))
+            finally:
+                _kill(list(self.groups))
+
+        try:
+            asyncio.run(main())
+        except asyncio.CancelledError:
+            pass
+        except BaseException as e:  # noqa: BLE001 (the pool itself broke: the build says so)
+            results.put(e)
+
+    async def _worker(self, todo: collections.deque, results: queue.Queue, log) -> None:
+        kernel = await self._start()  # at once: it starts while the build prepares the rest
+        try:
+            while todo:
+                task = todo.popleft()
+                log(task.message)
+                if isinstance(kernel, Kernel) and not await kernel.alive():
+                    await kernel.stop()
+                    kernel = None
+                if kernel is None:
+                    kernel = await self._start()
+                if isinstance(kernel, BaseException):  # it could not start: this page fails, the next tries again
+                    results.put(Result(task, error=kernel))
+                    kernel = None
+                    continue
+                try:
+                    nb, reads = await kernel.run(task)
+                    results.put(Result(task, nb=nb, reads=reads))
+                    done = not self.reuse
+                except Exception as e:  # noqa: BLE001 (reported as this page's failure)
+                    results.put(Result(task, error=e))
+                    done = True  # whatever state the failure left is not handed to the next page
+                if done:
+                    await kernel.stop()
+                    kernel = None
+        finally:
+            if isinstance(kernel, Kernel):
+                await kernel.stop()
+
+    async def _start(self) -> "Kernel | BaseException":
+        try:
+            return await Kernel(self).start()
+        except Exception as e:  # noqa: BLE001 (the page that needed it fails with this)
+            return e
+
+
+def _kill(groups: list[int]) -> None:
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, TypeError):
+            pass

@@ -1,0 +1,260 @@
+"""A build makes again only the pages whose notebook, parameters, inputs or storykit's code changed
+(storykit.freeze), in kernels started once and reused page after page (storykit.kernels)."""
+
+import datetime
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from storykit import data, freeze, kernels
+from storykit.build import BuildError, build
+from storykit.publish import Site
+
+from .synthetic_site import make_project
+
+PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
+QUIET = {"log": lambda _: None}
+HEAVY = {"pandas", "numpy", "pyarrow", "plotly", "nbformat", "nbclient", "nbconvert", "jupyter_client", "zmq",
+         "IPython", "jinja2", "papermill"}
+
+
+CODE = freeze.code_digest
+PINNED = "storykit's code as these tests found it"  # other work on storykit may go on while they run
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("project"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STORYKIT_HOME", str(root))
+        mp.setattr(freeze, "code_digest", lambda: PINNED)
+        assert build(**QUIET) == PAGES
+    return root
+
+
+@pytest.fixture
+def copy(site, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(site, root, symlinks=True)
+    monkeypatch.setenv("STORYKIT_HOME", str(root))
+    monkeypatch.delenv("STORYKIT_ALERT_WEBHOOK", raising=False)
+    monkeypatch.setattr(freeze, "code_digest", lambda: PINNED)
+    return root
+
+
+def made(**kw) -> tuple[list[str], int]:
+    """The pages a build published, and how many kernels it started."""
+    before = kernels.started
+    published = build(**QUIET, **kw)
+    return published, kernels.started - before
+
+
+def edit_notebook(root: Path, name: str, change) -> None:
+    path = root / "notebooks" / name
+    nb = nbformat.read(path, as_version=4)
+    change(nb)
+    nbformat.write(nb, path)
+
+
+def set_site(root: Path, **values) -> None:
+    config = (root / "reports.toml").read_text()
+    head = "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    (root / "reports.toml").write_text(config.replace("[site]\n", "[site]\n" + head, 1))
+
+
+def without_build_time(html: str) -> str:
+    return re.sub(r"\d+ \w+ \d{4}, \d\d:\d\d UTC", "(built)", html)
+
+
+# --- nothing changed ------------------------------------------------------------------------------
+
+
+def test_with_nothing_changed_nothing_is_made_no_kernel_starts_and_nothing_is_published(copy):
+    version = Site(copy).current()
+    assert made() == ([], 0)
+    assert Site(copy).current() == version
+
+
+def test_the_command_with_nothing_to_do_imports_neither_pandas_nor_jupyter(copy, monkeypatch):
+    monkeypatch.setattr(freeze, "code_digest", CODE)
+    build(**QUIET)  # with storykit's code as the command will find it
+    env = os.environ | {"STORYKIT_HOME": str(copy)}
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "storykit", "build"], cwd=copy, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "no page needed making again; reports/ is up to date" in run.stdout
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in run.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "storykit" in imported and not imported & HEAVY
+
+
+def test_the_same_bytes_again_and_a_new_date_in_datapackage_json_make_nothing(copy):
+    people = copy / "data" / "processed" / "people.csv"
+    people.write_bytes(people.read_bytes())  # rewritten as it was: a new time, the same content
+    package = copy / "data" / "processed" / "datapackage.json"
+    package.write_text(json.dumps(json.loads(package.read_text()) | {"created": "2030-01-01T00:00:00+00:00"}))
+    assert made() == ([], 0)
+
+
+# --- something changed ----------------------------------------------------------------------------
+
+
+def test_a_changed_input_makes_only_the_pages_that_read_it(copy):
+    processed = copy / "data" / "processed"
+    people = pd.read_csv(processed / "people.csv")
+    people.loc[0, "people"] += 1
+    people.to_csv(processed / "people.csv", index=False)
+    assert made()[0] == ["places.html", "profiles/northland.html", "profiles/southland.html"]
+    toll = pd.read_csv(processed / "toll.csv")
+    toll.loc[0, "deaths"] += 1
+    toll.to_csv(processed / "toll.csv", index=False)
+    assert made()[0] == ["toll.html"]
+    # The map's shapes, read by the charts rather than by the notebook, count too.
+    layer = json.loads((processed / "provinces.geojson").read_text())
+    layer["features"][0]["properties"]["name_en"] = "North Land"
+    (processed / "provinces.geojson").write_text(json.dumps(layer))
+    assert made()[0] == ["places.html"]
+    assert made() == ([], 0)
+
+
+def test_a_changed_notebook_or_parameter_makes_its_pages(copy):
+    edit_notebook(copy, "profile.ipynb", lambda nb: nb.cells.append(new_markdown_cell("More to come.")))
+    assert made()[0] == ["profiles/northland.html", "profiles/southland.html"]
+    config = (copy / "reports.toml").read_text()
+    (copy / "reports.toml").write_text(config.replace("first_year = 2012", "first_year = 2013"))
+    assert made()[0] == ["toll.html"]
+    assert "Between 2013 and 2020" in (copy / "reports" / "toll.html").read_text()
+    # Outputs saved in a notebook (a reporter ran it in JupyterLab) are not what the page is made from.
+    edit_notebook(copy, "toll.ipynb", lambda nb: nb.cells[1].outputs.append(
+        nbformat.v4.new_output("stream", name="stdout", text="run by hand\n")))
+    assert made() == ([], 0)
+
+
+def test_a_parameter_given_once_is_undone_by_the_next_plain_build(copy):
+    assert build(["toll"], params={"first_year": "2015"}, **QUIET) == ["toll.html"]
+    assert made()[0] == ["toll.html"]
+    assert "Between 2012 and 2020" in (copy / "reports" / "toll.html").read_text()
+
+
+def test_a_change_to_storykits_code_makes_every_page(copy, monkeypatch):
+    monkeypatch.setattr(freeze, "code_digest", lambda: "a new version of storykit")
+    assert made()[0] == PAGES
+
+
+def test_storykits_code_is_its_package_and_the_libraries_that_shape_a_page(tmp_path, monkeypatch):
+    package = tmp_path / "storykit"
+    (package / "cleaners").mkdir(parents=True)
+    for name in ("pages.py", "catalogue.toml", "cleaners/unhcr.py"):
+        (package / name).write_text("one")
+    monkeypatch.setattr(freeze, "PACKAGE", package)
+    first = CODE()
+    (package / "cleaners" / "unhcr.py").write_text("two")  # reaches pages through processed files only
+    (package / "catalogue.toml").write_text("two")  # reaches pages through the entries they cite
+    assert CODE() == first
+    (package / "pages.py").write_text("two")
+    assert CODE() != first
+    second = CODE()
+    monkeypatch.setattr(freeze, "LIBRARIES", freeze.LIBRARIES + ("pytest",))
+    assert CODE() != second
+
+
+def test_force_makes_every_page_named(copy):
+    assert made(force=True)[0] == PAGES
+    assert made(reports=["toll"], force=True)[0] == ["toll.html"]
+
+
+def test_a_page_whose_update_failed_is_made_again(copy):
+    path = copy / "notebooks" / "toll.ipynb"
+    good = path.read_text()
+    edit_notebook(copy, "toll.ipynb", lambda nb: nb.cells.append(new_code_cell("raise ValueError('not yet')")))
+    with pytest.raises(BuildError, match="1 of 4 page"):
+        build(**QUIET)
+    path.write_text(good)  # the notebook it was last made from, but the page online has a notice
+    assert made()[0] == ["toll.html"]
+    assert "The last update failed" not in (copy / "reports" / "toll.html").read_text()
+
+
+# --- kernels reused, safely -------------------------------------------------------------------------
+
+
+LEAK_CHECK = """
+leaked = [name for name in ("shown", "people", "mine", "code", "top") if name in globals()]
+assert not leaked, f"variables of an earlier page: {leaked}"
+"""
+
+
+def test_pages_share_a_kernel_each_in_a_fresh_namespace_and_come_out_the_same(copy):
+    set_site(copy, workers=1)
+    for name in ("toll.ipynb", "places.ipynb", "profile.ipynb"):
+        edit_notebook(copy, name, lambda nb: nb.cells.insert(1, new_code_cell(LEAK_CHECK)))
+    assert made(force=True) == (PAGES, 1)  # four pages, one after another in one kernel
+    shared = {p: (copy / "reports" / p).read_text() for p in PAGES}
+    set_site(copy, reuse_kernels=False)
+    assert made(force=True) == (PAGES, 4)  # a new kernel for each page
+    for page in PAGES:  # chart ids and all: a page does not depend on what ran before it
+        assert without_build_time((copy / "reports" / page).read_text()) == without_build_time(shared[page])
+
+
+def test_a_page_that_fails_ends_its_kernel(copy):
+    set_site(copy, workers=1)
+    edit_notebook(copy, "toll.ipynb", lambda nb: nb.cells.append(new_code_cell("import sys\nsys.modules['pandas'] = None")))
+    edit_notebook(copy, "toll.ipynb", lambda nb: nb.cells.append(new_code_cell("raise ValueError('broken')")))
+    before = kernels.started
+    with pytest.raises(BuildError, match="toll.*stopped with ValueError: broken"):
+        build(force=True, **QUIET)
+    assert kernels.started - before == 2  # the pages after it ran in a new kernel, with pandas importable
+
+
+# --- the parts --------------------------------------------------------------------------------------
+
+
+def test_parameters_are_injected_after_the_parameters_cell_as_papermill_does():
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("year = 2016"), new_code_cell("print(year)")])
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    values = {"year": 2017, "name": "Dar'a \"south\"", "share": 0.5, "none": None, "flag": True, "nan": float("nan"),
+              "places": ["SY01", 2], "weights": {"a": 1.5}, "day": datetime.date(2016, 12, 30)}
+    kernels.inject(nb, {"year": 1})
+    kernels.inject(nb, values)  # replaces the cell an earlier run injected
+    assert [c.metadata.get("tags", []) for c in nb.cells] == [[], ["parameters"], ["injected-parameters"], []]
+    namespace = {}
+    exec(nb.cells[2].source, namespace)
+    namespace.pop("__builtins__")
+    assert math.isnan(namespace.pop("nan"))
+    assert namespace == {k: v for k, v in values.items() if k != "nan"} | {"day": "2016-12-30"}
+    assert kernels.inject(nb, {}) is nb
+
+
+def test_storykit_data_records_what_it_serves_even_from_its_cache(tmp_path, monkeypatch):
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    pd.DataFrame({"n": [1, 2]}).to_parquet(processed / "counts.parquet")
+    (processed / "datapackage.json").write_text(json.dumps({"created": "today", "resources": [
+        {"name": "counts", "sources": [{"id": "idmc_idps"}]}, {"name": "other", "sources": []}]}))
+    monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    data.table("counts")  # read before the page: in its cache
+    freeze.begin_page(str(tmp_path))
+    try:
+        assert data.table("counts").n.sum() == 3 and data.sources("counts") == ("idmc_idps",)
+    finally:
+        reads = json.loads(freeze.end_page())
+    assert sorted(reads) == ["file:data/processed/counts.parquet", "resource:counts"]
+    digests = freeze.Digests(tmp_path)
+    recorded = digests.recorded(reads)
+    # Another table's entry in datapackage.json, or the file's date, may change; this entry may not.
+    (processed / "datapackage.json").write_text(json.dumps({"created": "later", "resources": [
+        {"name": "counts", "sources": [{"id": "idmc_idps"}]}, {"name": "other", "sources": [{"id": "x"}]}]}))
+    assert all(freeze.Digests(tmp_path)(name) == digest for name, digest in recorded.items())
+    # A file changed after the page read it, before the build recorded it: the page is made again next time.
+    pd.DataFrame({"n": [1, 2, 3]}).to_parquet(processed / "counts.parquet")
+    assert freeze.Digests(tmp_path).recorded(reads)["file:data/processed/counts.parquet"] == freeze.CHANGED
