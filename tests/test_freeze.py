@@ -1,5 +1,6 @@
 """A build makes again only the pages whose notebook, parameters, inputs or storykit's code changed
-(storykit.freeze), in kernels started once and reused page after page (storykit.kernels)."""
+(storykit.freeze), in kernels started once and reused page after page (storykit.kernels); and
+`storykit process` with nothing to do answers without running a cleaner."""
 
 import datetime
 import json
@@ -258,3 +259,39 @@ def test_storykit_data_records_what_it_serves_even_from_its_cache(tmp_path, monk
     # A file changed after the page read it, before the build recorded it: the page is made again next time.
     pd.DataFrame({"n": [1, 2, 3]}).to_parquet(processed / "counts.parquet")
     assert freeze.Digests(tmp_path).recorded(reads)["file:data/processed/counts.parquet"] == freeze.CHANGED
+
+
+def test_processing_is_current_until_anything_it_reads_or_writes_changes(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "processed"
+    (raw / "source").mkdir(parents=True)
+    out.mkdir()
+    (raw / "source" / "file.csv").write_text("a,b\n1,2\n")
+    (out / "table.parquet").write_bytes(b"x")
+    assert not freeze.processing_is_current(raw, out)  # never run
+    freeze.save_processing_snapshot(raw, out)
+    assert freeze.processing_is_current(raw, out)
+    (raw / "source" / "file.csv").write_text("a,b\n1,3\n")
+    assert not freeze.processing_is_current(raw, out)
+    freeze.save_processing_snapshot(raw, out)
+    (out / "table.parquet").unlink()
+    assert not freeze.processing_is_current(raw, out)
+    assert not freeze.processing_is_current(raw, tmp_path / "elsewhere")
+
+
+def test_processing_with_nothing_to_do_runs_no_cleaner(raw_root, processed, tmp_path):
+    """`storykit process` twice on a project: the second run imports no cleaner (nor pandas)."""
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "raw").symlink_to(raw_root, target_is_directory=True)
+    shutil.copytree(processed, root / "data" / "processed")
+    env = os.environ | {"STORYKIT_HOME": str(root)}
+    env.pop("STORYKIT_ALERT_WEBHOOK", None)
+    first = subprocess.run([sys.executable, "-m", "storykit", "process"], cwd=root, env=env, capture_output=True,
+                           text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([sys.executable, "-X", "importtime", "-m", "storykit", "process"], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "everything was up to date" in again.stdout
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
+    assert "storykit.freeze" in imported and "storykit.cleaners" not in imported
+    assert not {name.split(".")[0] for name in imported} & HEAVY

@@ -49,6 +49,12 @@ def _fetch(args) -> int:
 
 
 def _process(args) -> int:
+    from .freeze import processing_is_current
+    from .paths import processed_dir, raw_dir
+
+    if not args.force and processing_is_current(raw_dir(), processed_dir()):  # without importing the cleaners
+        print("processed 0 cleaner(s); everything was up to date")
+        return 0
     from .process import process
 
     ran = process(force=args.force)

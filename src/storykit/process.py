@@ -2,7 +2,9 @@
 
 A cleaner runs again only when its raw files, its code or what it needs changed; a fingerprint of
 those is kept in data/processed/.fingerprints.json. datapackage.json describes every table, with
-the sources and licences each one was made from.
+the sources and licences each one was made from. A snapshot of what a complete run saw lets
+`storykit process` with nothing changed say so without importing the cleaners
+(storykit.freeze.processing_is_current).
 """
 
 import hashlib
@@ -18,6 +20,7 @@ from . import __version__, catalogue, tables
 from .cleaners import Cleaner, Inputs, all_cleaners
 from .errors import DataError
 from .fetch import is_present
+from .freeze import save_processing_snapshot
 from .paths import processed_dir, raw_dir
 
 STATE = ".fingerprints.json"
@@ -46,6 +49,7 @@ def process(raw_root: Path | None = None, out: Path | None = None, force: bool =
         tables.write_text(json.dumps(state, indent=1, sort_keys=True), out / STATE)
         ran.append(c.name)
     tables.write_text(json.dumps(datapackage(cleaners, out), indent=1, ensure_ascii=False), out / "datapackage.json")
+    save_processing_snapshot(raw_root, out)  # the next run with nothing changed answers from it, at once
     return ran
 
 
