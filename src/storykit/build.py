@@ -24,8 +24,9 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tomllib
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -239,26 +240,8 @@ def _build(reports, force, params, log, wait) -> list[str]:
                 state.get("index") != _index_key(config, manifest, stale, code):
             if len(todo) < len(jobs):
                 log(f"{len(jobs) - len(todo)} page(s) up to date; making {len(todo)}")
-            built = _now()
-            version = site.begin(f"{built:%Y%m%d-%H%M%S-%f}", keep=set(manifest))
-            try:
-                _stage_assets(version)
-                published, failures = _make_pages(todo, config, root, work, version, built, manifest, site, log,
-                                                  keys, texts, digests)
-                noticed = _mark_failed(failures, manifest, version, built)
-                index = _index_key(config, manifest, stale, code)
-                index_changed = index != state.get("index") or current is None or state.get("site") != current.name
-                # A build whose pages all failed changes nothing, not even the index.
-                if published or noticed or (index_changed and not failures):
-                    log("checking the new site and publishing it")
-                    _finish(config, manifest, version, built, stale)
-                    site.commit(version, manifest)
-                    state |= {"site": version.name, "index": index}
-                else:
-                    site.discard(version)
-            except BaseException:
-                site.discard(version)
-                raise
+            published, failures = _publish(todo, config, root, work, site, manifest, state, stale, code, keys,
+                                           texts, digests, log)
         else:
             log(f"nothing to make: all {len(jobs)} page(s) are up to date")
         _save_state(work, state)
@@ -274,6 +257,48 @@ def _build(reports, force, params, log, wait) -> list[str]:
         alerts.send(f"storykit build on {socket.gethostname()} published {len(published)} page(s), "
                     "but some sources are stale:\n" + "\n".join(summary), log)
     return published
+
+
+def _publish(todo, config, root, work, site, manifest, state, stale, code, keys, texts, digests, log):
+    """Make the pages of `todo` into a new version of the site, with the index, and publish it."""
+    _light_jsonschema()
+    from . import kernels
+
+    current = site.current()
+    workers = min(config.workers or os.cpu_count() or 1, len(todo))
+    pool = kernels.Pool(config.kernel, root / "notebooks", workers, config.cell_timeout, config.notebook_timeout,
+                        config.reuse_kernels) if todo else nullcontext()
+    # Kernels inherit the environment: STORYKIT_HOME makes them read this project's data.
+    with _environment(STORYKIT_HOME=str(root)), pool:  # the kernels start while the build prepares
+        built = _now()
+        version = site.begin(f"{built:%Y%m%d-%H%M%S-%f}", keep=set(manifest))
+        try:
+            _stage_assets(version)
+            published, failures = _make_pages(todo, pool, config, root, work, version, built, manifest, site, log,
+                                              keys, texts, digests)
+            noticed = _mark_failed(failures, manifest, version, built)
+            index = _index_key(config, manifest, stale, code)
+            index_changed = index != state.get("index") or current is None or state.get("site") != current.name
+            # A build whose pages all failed changes nothing, not even the index.
+            if published or noticed or (index_changed and not failures):
+                log("checking the new site and publishing it")
+                _finish(config, manifest, version, built, stale)
+                site.commit(version, manifest)
+                state |= {"site": version.name, "index": index}
+            else:
+                site.discard(version)
+        except BaseException:
+            site.discard(version)
+            raise
+    return published, failures
+
+
+def _light_jsonschema() -> None:
+    """nbformat validates notebooks with jsonschema, which imports rfc3987_syntax when it is installed
+    (Jupyter's own packages pull it in) and compiles its IRI grammar there: about a second of every
+    build. Notebooks hold no IRI to check, so the build's process goes without that checker."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # its import fails; jsonschema then skips "iri"
 
 
 def _now() -> datetime:
@@ -325,8 +350,9 @@ def _index_key(config: Config, manifest: dict, stale: list, code: str) -> str:
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _make_pages(todo, config, root, work, version, built, manifest, site, log, keys, texts, digests):
-    """Run the jobs into the new version; a page that fails a check is put back as it was."""
+def _make_pages(todo, pool, config, root, work, version, built, manifest, site, log, keys, texts, digests):
+    """Run the jobs in the pool's kernels into the new version; a page that fails a check is put back
+    as it was."""
     import nbformat
 
     from . import kernels
@@ -349,23 +375,18 @@ def _make_pages(todo, config, root, work, version, built, manifest, site, log, k
         tasks.append(kernels.Task(nb=nbformat.from_dict(notebooks[job.notebook]), parameters=job.parameters,
                                   cwd=(root / "notebooks" / job.notebook).parent, executed=executed, where=where,
                                   message=message, job=job))
-    workers = min(config.workers or os.cpu_count() or 1, len(tasks))
-    pool = kernels.Pool(config.kernel, root / "notebooks", workers, config.cell_timeout, config.notebook_timeout,
-                        config.reuse_kernels)
-    with _environment(STORYKIT_HOME=str(root)):
-        for result in pool.run(tasks, log) if tasks else ():
-            job = result.task.job
-            try:
-                if result.error is not None:
-                    raise result.error
-                fresh[job.output] = (_make_page(job, result.nb, result.task.where, root, version, built),
-                                     result.reads)
-            except StorykitError as e:
-                failures[job.output] = f"{job.label}: {e}"
-                log(f"  failed: {e}")
-            except Exception as e:  # a fault of its own (a missing kernel, an unreadable notebook): this page only
-                failures[job.output] = f"{job.label}: notebooks/{job.notebook} could not be run ({type(e).__name__}: {e})"
-                log(f"  failed: {failures[job.output]}")
+    for result in pool.run(tasks, log) if tasks else ():
+        job = result.task.job
+        try:
+            if result.error is not None:
+                raise result.error
+            fresh[job.output] = (_make_page(job, result.nb, result.task.where, root, version, built), result.reads)
+        except StorykitError as e:
+            failures[job.output] = f"{job.label}: {e}"
+            log(f"  failed: {e}")
+        except Exception as e:  # a fault of its own (a missing kernel, an unreadable notebook): this page only
+            failures[job.output] = f"{job.label}: notebooks/{job.notebook} could not be run ({type(e).__name__}: {e})"
+            log(f"  failed: {failures[job.output]}")
     # Pages may link each other, so each is checked once all are in place.
     published = []
     for job in todo:
@@ -405,7 +426,6 @@ def _make_page(job: Job, nb, where: str, root: Path, version: Path, built):
 
 @contextmanager
 def _environment(**values):
-    # Kernels inherit the environment: STORYKIT_HOME makes them read this project's data.
     old = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:

@@ -1,8 +1,9 @@
 """The build's kernels: started ahead of need, several at once, each running page after page.
 
-`Pool.run(tasks)` gives each of its workers a kernel as soon as the build starts (with storykit's
-modules imported while the build itself is still starting), hands out the pages in order, and
-yields each result as it comes, so the build exports one page while kernels run the next ones.
+`with Pool(...) as pool` starts one kernel per worker at once, and imports storykit's modules in
+it, while the build itself is still starting (this module imports only jupyter_client until a page
+runs); `pool.run(tasks)` hands out the pages in order and yields each result as it comes, so the
+build exports one page while the kernels run the next ones.
 
 Reuse, and what makes it safe: before each page its kernel gets a fresh namespace (IPython's
 %reset -f), the notebook's folder as working directory, and recording of the page's inputs
@@ -22,7 +23,6 @@ notebook started outlives its page.
 
 import ast
 import asyncio
-import collections
 import json
 import math
 import os
@@ -33,12 +33,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from . import pages
 from .atomic import write_text
 
 STARTUP = 60  # seconds a kernel may take to answer once started
@@ -56,7 +52,7 @@ class Task:
     """One notebook run: `nb` (read by the build) with `parameters`, its executed copy saved to
     `executed`; `where` names it in messages, `message` is logged when it starts."""
 
-    nb: nbformat.NotebookNode
+    nb: dict  # a NotebookNode
     parameters: dict
     cwd: Path
     executed: Path
@@ -68,14 +64,16 @@ class Task:
 @dataclass
 class Result:
     task: Task
-    nb: nbformat.NotebookNode | None = None
+    nb: dict | None = None
     reads: dict | None = None  # {input name: stat when read} (storykit.freeze)
     error: BaseException | None = None
 
 
-def inject(nb: nbformat.NotebookNode, parameters: dict) -> nbformat.NotebookNode:
-    """The notebook with `parameters` in a cell tagged injected-parameters after the cell tagged
+def inject(nb, parameters: dict):
+    """The notebook (a NotebookNode) with `parameters` in a cell tagged injected-parameters after the cell tagged
     parameters (at the top if there is none), replacing one an earlier run left."""
+    import nbformat
+
     if not parameters:
         return nb
     source = "# Parameters\n" + "".join(f"{name} = {literal(value)}\n" for name, value in parameters.items())
@@ -98,14 +96,6 @@ def literal(value) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{literal(str(k))}: {literal(v)}" for k, v in value.items()) + "}"
     return repr(str(value))  # a TOML date or time: as text, as Papermill does
-
-
-class _Client(NotebookClient):
-    """nbclient running cells in a kernel the pool owns (no kernel of its own, no signal handlers)."""
-
-    @asynccontextmanager
-    async def async_setup_kernel(self, **kwargs):
-        yield
 
 
 class Kernel:
@@ -153,6 +143,8 @@ class Kernel:
     async def call(self, code: str, expressions: dict | None = None, timeout: float = PREPARE) -> dict:
         """Run storykit's own `code` silently (nothing in the notebook, no history); the values of
         `expressions` ({name: Python expression}), as Python literals."""
+        from nbclient.exceptions import DeadKernelError
+
         msg_id = self.kc.execute(code, silent=True, store_history=False, user_expressions=expressions or {},
                                  allow_stdin=False)
         loop = asyncio.get_running_loop()
@@ -170,7 +162,7 @@ class Kernel:
                 break
         content = reply["content"]
         if content["status"] != "ok":
-            raise RuntimeError(f"{content.get('ename')}: {pages.ANSI.sub('', str(content.get('evalue')))}")
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
         values = {}
         for name, value in content.get("user_expressions", {}).items():
             if value.get("status") != "ok":
@@ -178,8 +170,20 @@ class Kernel:
             values[name] = ast.literal_eval(value["data"]["text/plain"])
         return values
 
-    async def run(self, task: Task) -> tuple[nbformat.NotebookNode, dict]:
+    async def run(self, task: Task) -> tuple[dict, dict]:
         """Execute the task's notebook; raise PageError saying where and why it stopped."""
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+        from . import pages
+
+        class Client(NotebookClient):
+            """nbclient running cells in the pool's kernel (none of its own, no signal handlers)."""
+
+            @asynccontextmanager
+            async def async_setup_kernel(self, **kwargs):
+                yield
+
         pool, where = self.pool, task.where
         nb = inject(task.nb, task.parameters)
         progress: dict = {}
@@ -195,7 +199,7 @@ class Kernel:
         watchdog = asyncio.get_running_loop().call_later(pool.notebook_timeout, stop)
         try:
             await self.call(BEGIN.format(cwd=str(task.cwd)))
-            client = _Client(nb, km=self.km, timeout=pool.cell_timeout, kernel_name=pool.kernel,
+            client = Client(nb, km=self.km, timeout=pool.cell_timeout, kernel_name=pool.kernel,
                              on_cell_execute=lambda cell, cell_index: progress.update(index=cell_index))
             client.kc = self.kc
             await client.async_execute()
@@ -223,42 +227,59 @@ class Kernel:
 
 
 class Pool:
-    """Kernels that run notebooks, `workers` at a time."""
+    """Kernels that run notebooks, `workers` at a time; use it as a context manager."""
 
     def __init__(self, kernel: str, cwd: Path, workers: int, cell_timeout: int, notebook_timeout: int,
                  reuse: bool = True):
         self.kernel, self.cwd, self.workers = kernel, cwd, max(1, workers)
         self.cell_timeout, self.notebook_timeout, self.reuse = cell_timeout, notebook_timeout, reuse
         self.groups: set[int] = set()  # process groups of the kernels alive
+        self._results: queue.Queue = queue.Queue()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, daemon=True)
+        self._log = print
+
+    def __enter__(self) -> "Pool":
+        self._thread.start()  # the kernels start now
+        self._ready.wait()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Stop every kernel, at once if the build is leaving early (an error, Ctrl-C)."""
+        self._send([None] * self.workers)  # workers stop when they have run what they were given
+        if exc[0] is not None and (loop := getattr(self, "_loop", None)) is not None:
+            try:
+                loop.call_soon_threadsafe(self._task.cancel)
+            except RuntimeError:  # the loop has just finished
+                pass
+            _kill(list(self.groups))
+        self._thread.join(timeout=60)
+        _kill(list(self.groups))
 
     def run(self, tasks: list[Task], log=print):
-        """Yield a Result for each task, in the order they finish. Leaving early (an error, Ctrl-C)
-        stops every kernel."""
-        results: queue.Queue = queue.Queue()
-        state: dict = {}
-        thread = threading.Thread(target=self._thread, args=(tasks, results, log, state), daemon=True)
-        thread.start()
-        try:
-            for _ in tasks:
-                item = results.get()
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            if (loop := state.get("loop")) is not None and not loop.is_closed():
-                try:
-                    loop.call_soon_threadsafe(state["main"].cancel)
-                except RuntimeError:  # the loop has just finished
-                    pass
-            _kill(list(self.groups))
-            thread.join(timeout=30)
+        """Yield a Result for each task, in the order they finish."""
+        self._log = log
+        self._send(tasks + [None] * self.workers)  # then each worker stops its kernel
+        for _ in tasks:
+            item = self._results.get()
+            if isinstance(item, BaseException):  # the pool itself broke
+                raise item
+            yield item
 
-    def _thread(self, tasks, results, log, state) -> None:
-        async def main():
-            state["loop"], state["main"] = asyncio.get_running_loop(), asyncio.current_task()
-            todo = collections.deque(tasks)
+    def _send(self, items: list) -> None:
+        for item in items:
             try:
-                await asyncio.gather(*(self._worker(todo, results, log) for _ in range(min(self.workers, len(tasks)))))
+                self._loop.call_soon_threadsafe(self._todo.put_nowait, item)
+            except (RuntimeError, AttributeError):  # the loop is closed, or never ran: nobody waits for work
+                pass
+
+    def _main(self) -> None:
+        async def main():
+            self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+            self._todo: asyncio.Queue = asyncio.Queue()
+            self._ready.set()
+            try:
+                await asyncio.gather(*(self._worker() for _ in range(self.workers)))
             finally:
                 _kill(list(self.groups))
 
@@ -267,29 +288,30 @@ class Pool:
         except asyncio.CancelledError:
             pass
         except BaseException as e:  # noqa: BLE001 (the pool itself broke: the build says so)
-            results.put(e)
+            self._results.put(e)
+        finally:
+            self._ready.set()
 
-    async def _worker(self, todo: collections.deque, results: queue.Queue, log) -> None:
-        kernel = await self._start()  # at once: it starts while the build prepares the rest
+    async def _worker(self) -> None:
+        kernel = await self._start()  # at once: it starts while the build prepares the pages
         try:
-            while todo:
-                task = todo.popleft()
-                log(task.message)
+            while (task := await self._todo.get()) is not None:
+                self._log(task.message)
                 if isinstance(kernel, Kernel) and not await kernel.alive():
                     await kernel.stop()
                     kernel = None
                 if kernel is None:
                     kernel = await self._start()
                 if isinstance(kernel, BaseException):  # it could not start: this page fails, the next tries again
-                    results.put(Result(task, error=kernel))
+                    self._results.put(Result(task, error=kernel))
                     kernel = None
                     continue
                 try:
                     nb, reads = await kernel.run(task)
-                    results.put(Result(task, nb=nb, reads=reads))
+                    self._results.put(Result(task, nb=nb, reads=reads))
                     done = not self.reuse
                 except Exception as e:  # noqa: BLE001 (reported as this page's failure)
-                    results.put(Result(task, error=e))
+                    self._results.put(Result(task, error=e))
                     done = True  # whatever state the failure left is not handed to the next page
                 if done:
                     await kernel.stop()
