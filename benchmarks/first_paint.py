@@ -7,8 +7,8 @@ Chrome's DevTools do), for a phone's processor.
 
 Each page opens in a fresh browser context (nothing cached). A script installed before the page's own
 records, on the page's clock (milliseconds since navigation start), when the first chart appears: a
-static first paint (`.storykit-static`) or a chart Plotly has drawn (`.js-plotly-plot .main-svg`),
-and then the next animation frame, when it is on screen. It also records when every chart is
+static first paint (`.storykit-static`, once its picture is decoded) or a chart Plotly has drawn
+(`.js-plotly-plot .main-svg`), and then the next animation frame, when it is on screen. It also records when every chart is
 interactive. Prints one line per page and the medians.
 """
 
@@ -25,9 +25,12 @@ WATCH = """
   const first = ".storykit-static, .js-plotly-plot .main-svg";
   window.__sk = {};
   const seen = () => {
-    if (!("first" in window.__sk) && document.querySelector(first)) {
+    const shown = document.querySelector(first);
+    if (!("first" in window.__sk) && shown) {
       window.__sk.first = performance.now();
-      requestAnimationFrame(() => { window.__sk.painted = performance.now(); });
+      // A picture counts once it is decoded; then the next frame puts it on screen.
+      const paint = () => requestAnimationFrame(() => { window.__sk.painted = performance.now(); });
+      shown.tagName === "IMG" && !shown.complete ? shown.addEventListener("load", paint) : paint();
     }
     const plots = document.querySelectorAll("figure.sk-chart .sk-plot");
     if (!("all" in window.__sk) && plots.length

@@ -1,6 +1,7 @@
 """Pages: what an executed notebook publishes, and what makes a page unpublishable."""
 
 import re
+import warnings
 
 import nbformat
 import pandas as pd
@@ -94,6 +95,47 @@ def test_render_gives_a_complete_page(captured):
     assert "<code>first_year = 2011</code>" in html
     pages.check_published(html, "toll")
     assert len(re.findall(r"<main", html)) == 1 and "<nav" in html and "<footer" in html
+
+
+def test_the_first_chart_is_drawn_at_build_time_as_a_picture(captured):
+    import base64
+
+    page = pages.collect(notebook([page_output(captured)], [chart_output(), chart_output("Deaths again")]), "nb")
+    built = pages.now()
+    html = pages.render(page, built=built)
+    [(plot, src)] = re.findall(r'<div class="sk-plot" id="([^"]+)"><img class="storykit-static" alt="" '
+                               r'src="data:image/svg\+xml;base64,([^"]+)">', html)
+    assert plot == page.first_chart["id"] and html.count("storykit-static") == 1
+    svg = base64.b64decode(src).decode()
+    assert svg.startswith('<svg class="main-svg"') and 'width="896"' in svg and ">deaths</text>" in svg  # the y-axis title
+    assert pages.render(page, built=built) == html  # the same picture each build: no random ids
+    assert "storykit-static" not in pages.render(page, built=built, first_paint=False)
+
+
+def test_without_chromium_a_page_has_no_static_first_paint_and_says_so(captured, monkeypatch):
+    from storykit import firstpaint
+
+    monkeypatch.setattr(firstpaint, "_worker", firstpaint._Worker())
+    monkeypatch.setenv("STORYKIT_CHROMIUM", "/nonexistent/chromium")
+    page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
+    with pytest.warns(UserWarning, match=r"No static first paint on the pages: Chromium \(/nonexistent/chromium\) "
+                                         "did not start"):
+        html = pages.render(page)
+    assert "storykit-static" not in html and 'class="sk-plot"' in html
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once
+        assert "storykit-static" not in pages.render(page)
+
+
+def test_a_map_picture_keeps_its_shapes_in_whole_pixels():
+    from storykit.firstpaint import _tidy
+
+    ring = '<path class="choroplethlocation" d="M10.4,20.6L11.2,20.6L11.24,20.4L5,7Z M3,4L3.2,4L1,1Z"/>'
+    assert _tidy(ring) == '<path class="choroplethlocation" d="m10,21l1,0l0-1l-6-13zm-7-17l-2-3z"/>'
+    bars = '<path d="M0,0V100.123456H20Z" transform="translate(80.25,100.75)"/>'
+    assert _tidy(bars) == '<path d="M0,0V100.1H20Z" transform="translate(80.2,100.7)"/>'
+    assert _tidy('<defs id="defs-3f9a1c"><clipPath id="clip3f9a1cxyplot">') == \
+        '<defs id="defs-static"><clipPath id="clipstaticxyplot">'
 
 
 def test_a_page_without_charts_loads_no_plotly(captured):

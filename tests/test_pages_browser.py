@@ -1,7 +1,8 @@
 """The built pages in real Chromium, opened from disk: charts draw, the console stays clean, no
 request leaves the machine, phones get no sideways scrolling, and axe-core finds no serious or
-critical accessibility violation. Charts come from the partial plotly.js, drawn one per frame in
-page order (the first shows before the rest are drawn), and each answers the pointer."""
+critical accessibility violation. The first chart is on screen before plotly.js has loaded (a
+static picture drawn at build time); charts come from the partial plotly.js, drawn one per frame
+in page order, and each answers the pointer."""
 
 from pathlib import Path
 
@@ -126,6 +127,7 @@ def test_charts_come_from_the_partial_plotly_one_per_frame_and_answer_the_pointe
         assert [d[0] for d in drawn] == ids  # in page order
         frames = [d[1] for d in drawn]
         assert frames == sorted(set(frames))  # each chart in a frame of its own
+        page.locator(".storykit-static").wait_for(state="detached")  # the live chart took its place
 
         for plot in plots.all():
             page.wait_for_function("d => d.querySelector('svg.main-svg')", arg=plot.element_handle())
@@ -143,5 +145,29 @@ def test_charts_come_from_the_partial_plotly_one_per_frame_and_answer_the_pointe
                               " t.xaxis + t.yaxis); }")
             label.first.wait_for(state="attached", timeout=5_000)
             page.mouse.move(0, 0)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("name", [p for p in PAGES if p != "index.html"])
+def test_before_plotly_loads_the_first_chart_is_already_a_picture(site, browser, axe_js, name, viewport):
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    context.route("**", lambda route: route.abort() if "/plotly" in route.request.url or
+                  not route.request.url.startswith("file://") else route.continue_())
+    page = context.new_page()
+    try:
+        page.goto((site / name).as_uri())
+        first = page.locator("figure.sk-chart .sk-plot").first
+        picture = first.locator("img.storykit-static")
+        assert page.locator(".storykit-static").count() == 1 and picture.get_attribute("alt") == ""
+        assert picture.evaluate("img => img.complete && img.naturalWidth > 0") and picture.is_visible()
+        box, plot = picture.bounding_box(), first.bounding_box()
+        assert box["x"] == plot["x"] and box["y"] == plot["y"] and box["width"] == plot["width"]  # over its plot
+        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
+        page.add_script_tag(content=axe_js)
+        violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], preload: false}))
+            .violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)""")
+        assert violations == []
     finally:
         context.close()

@@ -214,6 +214,19 @@ def trace_types(figure: dict) -> set[str]:
     return {t.get("type", "scatter") for t in traces}
 
 
+def plot_id(html: str) -> str:
+    """The id of the chart's plot div in the HTML `show` made."""
+    return re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1)
+
+
+def with_static(html: str, dom_id: str, svg: str) -> str:
+    """`html` with a static picture of the chart `dom_id` in its plot div, shown until the live chart
+    is drawn. Decorative (alt=""): the figure's text description says what the chart shows."""
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    div = re.compile(rf'<div\b[^>]*\bid="{re.escape(dom_id)}"[^>]*>')
+    return div.sub(lambda m: f'{m.group()}<img class="storykit-static" alt="" src="{src}">', html, count=1)
+
+
 # --- plotly.js for the site ---------------------------------------------------------------------
 
 
@@ -241,6 +254,15 @@ def plotly_bundle() -> str | None:
     text = data.decode("utf-8")
     version = re.match(r"/\*! plotly\.js v(\S+) ", text)
     return text if version and version.group(1) == get_plotlyjs_version() else None
+
+
+def plotly_file(name: str) -> Path:
+    """Where the plotly.js asset `name` comes from."""
+    if name == PLOTLY_BUNDLE:
+        return ASSETS / PLOTLY_BUNDLE
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def page_plotly(types) -> str:

@@ -45,6 +45,7 @@ class Page:
     charts: int = 0
     geometries: dict[str, dict] = field(default_factory=dict)  # map shapes, each published as assets/<key>.js
     traces: list[str] = field(default_factory=list)  # the trace types the charts draw: they choose the plotly.js
+    first_chart: dict | None = None  # {"id": its plot div's id, "figure": its JSON}, for the static first paint
 
     @property
     def headlines(self) -> list[dict]:
@@ -62,7 +63,7 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     """Check an executed notebook and render its publishable part; raise PageError if it must not publish."""
-    from .charts import page_geometries, trace_types  # plotly is slow to import: only when needed
+    from .charts import page_geometries, plot_id, trace_types  # plotly is slow to import: only when needed
 
     declared = []
     facts: list[dict] = []
@@ -70,6 +71,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     charts = 0
     geometries: dict[str, dict] = {}
     traces: set[str] = set()
+    first_chart = None
     kept_cells = []
     for index, cell in enumerate(nb.cells):
         at = f"{where}, {cell_label(nb, index)}"
@@ -104,6 +106,8 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 charts += 1
                 figure = out.data.get(PLOTLY_MIME, {})
                 traces |= trace_types(figure)
+                if first_chart is None:
+                    first_chart = {"id": plot_id(out.data["text/html"]), "figure": figure}
                 if meta.get("geometries"):
                     geometries |= page_geometries(figure, meta["geometries"])
             else:
@@ -125,7 +129,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"], body=_exporter()
                 .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=unique, charts=charts,
-                geometries=geometries, traces=sorted(traces))
+                geometries=geometries, traces=sorted(traces), first_chart=first_chart)
 
 
 def cell_label(nb: nbformat.NotebookNode, index: int) -> str:
@@ -180,15 +184,26 @@ def built_text(when: datetime) -> str:
 
 
 def render(page: Page, *, root: str = "", built: datetime | None = None, notebook: str = "",
-           parameters: dict | None = None) -> str:
-    """The full HTML of a report page; `root` leads from the page's folder to the site's root."""
-    from .charts import page_plotly
+           parameters: dict | None = None, first_paint: bool = True) -> str:
+    """The full HTML of a report page; `root` leads from the page's folder to the site's root.
 
+    With `first_paint`, the first chart is also drawn now, as a picture the page shows at once
+    (storykit.firstpaint), until plotly.js has loaded and drawn the live chart.
+    """
+    from .charts import page_plotly, plotly_file, with_static
+
+    plotly = page_plotly(page.traces)
+    body = page.body
+    if first_paint and page.first_chart:
+        from .firstpaint import svg
+
+        if (picture := svg(page.first_chart["figure"], plotly_file(plotly))) is not None:
+            body = with_static(body, page.first_chart["id"], picture)
     sources = [catalogue.get(s) for s in page.sources]
     return environment().get_template("page.html.j2").render(
-        site_title=SITE_TITLE, root=root, page=page, built=built_text(built or now()), sources=sources,
+        site_title=SITE_TITLE, root=root, page=page, body=body, built=built_text(built or now()), sources=sources,
         notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
-        plotly=page_plotly(page.traces),
+        plotly=plotly,
     )
 
 
