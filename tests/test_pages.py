@@ -112,6 +112,16 @@ def test_the_first_chart_is_drawn_at_build_time_as_a_picture(captured):
     assert "storykit-static" not in pages.render(page, built=built, first_paint=False)
 
 
+def test_a_worker_that_ended_is_started_again(captured):
+    from storykit import firstpaint
+
+    page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
+    assert "storykit-static" in pages.render(page)
+    firstpaint._worker.proc.kill()  # as when it ends after IDLE seconds without work
+    firstpaint._worker.proc.wait()
+    assert "storykit-static" in pages.render(page)
+
+
 def test_without_chromium_a_page_has_no_static_first_paint_and_says_so(captured, monkeypatch):
     from storykit import firstpaint
 

@@ -24,6 +24,7 @@ from pathlib import Path
 WIDTH = 896
 HEIGHT = 420  # the house template's, for a figure that sets none
 IDLE = 20  # seconds the worker waits for work before it ends
+WAIT = 60  # seconds the build waits for the worker to start or to draw one chart
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -56,19 +57,20 @@ class _Worker:
         with self.lock:
             if self.pid != os.getpid():  # a forked child: the parent's worker is not ours
                 self.__init__()
-            for attempt in (1, 2):  # the worker may have ended, idle, since the last request
+            for attempt in (1, 2):  # a worker that ended (idle) since the last request is started again
+                if not self.failed and (self.proc is None or self.proc.poll() is not None):
+                    self._start()
                 if self.failed:
                     return None
-                if self.proc is None or self.proc.poll() is not None:
-                    self._start()
-                    continue
                 try:
                     self.proc.stdin.write(json.dumps(request) + "\n")
                     self.proc.stdin.flush()
-                    reply = json.loads(self.proc.stdout.readline())
+                    reply = self._reply()
                 except (OSError, ValueError):
                     self.proc = None
                     continue
+                if reply is None:
+                    return None
                 if "error" in reply:
                     raise RuntimeError(reply["error"])
                 return reply["svg"]
@@ -80,13 +82,24 @@ class _Worker:
                                      encoding="utf-8", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
         try:
-            ready = json.loads(self.proc.stdout.readline())
+            ready = self._reply() or {}
         except ValueError:
             ready = {"error": "the worker process ended before it started Chromium"}
         if "error" in ready:
-            self.failed = ready["error"]
-            self.proc.wait()
-            warnings.warn(f"No static first paint on the pages: {self.failed}", stacklevel=4)
+            self._fail(ready["error"])
+
+    def _reply(self) -> dict | None:
+        """The worker's next line; None (and no more static first paint) if it takes over WAIT seconds."""
+        if not select.select([self.proc.stdout], [], [], WAIT)[0]:
+            self._fail(f"Chromium did not answer within {WAIT} s.")
+            return None
+        return json.loads(self.proc.stdout.readline())
+
+    def _fail(self, why: str):
+        self.failed = why
+        self.proc.kill()
+        self.proc.wait()
+        warnings.warn(f"No static first paint on the pages: {why}", stacklevel=5)
 
 
 _worker = _Worker()
