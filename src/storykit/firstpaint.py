@@ -40,6 +40,11 @@ DRAW = """async ([figure, width, height]) => {
 }"""
 
 
+SHAPES = """([key, shapes]) => {
+  (window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}})[key] = shapes;
+}"""
+
+
 def chromium() -> str | None:
     return os.environ.get("STORYKIT_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM)), None)
 
@@ -50,50 +55,63 @@ class _Worker:
     def __init__(self):
         self.lock = threading.Lock()
         self.proc: subprocess.Popen | None = None
+        self.ready = False
         self.pid = os.getpid()
         self.failed: str | None = None  # why there is no static first paint in this process
+        self.sent: set[str] = set()  # the map shapes this worker has, by key
 
-    def draw(self, request: dict) -> str | None:
+    def prepare(self):
         with self.lock:
-            if self.pid != os.getpid():  # a forked child: the parent's worker is not ours
-                self.__init__()
+            self._spawn()
+
+    def draw(self, request: dict, shapes: dict[str, dict]) -> str | None:
+        with self.lock:
             for attempt in (1, 2):  # a worker that ended (idle) since the last request is started again
-                if not self.failed and (self.proc is None or self.proc.poll() is not None):
-                    self._start()
+                self._spawn()
+                if not self.ready and not self.failed:
+                    ready = self._reply() or {"error": "the worker process ended before it started Chromium."}
+                    self.ready = "ready" in ready
+                    if not self.ready and not self.failed:
+                        self._fail(ready["error"])
                 if self.failed:
                     return None
+                new = {k: v for k, v in shapes.items() if k not in self.sent}
                 try:
-                    self.proc.stdin.write(json.dumps(request) + "\n")
+                    self.proc.stdin.write(json.dumps(request | {"shapes": new}) + "\n")
                     self.proc.stdin.flush()
                     reply = self._reply()
-                except (OSError, ValueError):
+                except OSError:
+                    reply = None
+                if reply is None and not self.failed:
                     self.proc = None
                     continue
                 if reply is None:
                     return None
+                self.sent |= set(new)
                 if "error" in reply:
                     raise RuntimeError(reply["error"])
                 return reply["svg"]
             return None
 
-    def _start(self):
+    def _spawn(self):
+        """Start a worker if none runs; it starts Chromium while the build goes on."""
+        if self.pid != os.getpid():  # a forked child: the parent's worker is not ours
+            self.__init__()
+        if self.failed or (self.proc is not None and self.proc.poll() is None):
+            return
         env = {k: v for k, v in os.environ.items() if k != "STORYKIT_HOME"}
         self.proc = subprocess.Popen([sys.executable, "-m", "storykit.firstpaint"], env=env, text=True,
                                      encoding="utf-8", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
-        try:
-            ready = self._reply() or {}
-        except ValueError:
-            ready = {"error": "the worker process ended before it started Chromium"}
-        if "error" in ready:
-            self._fail(ready["error"])
+        self.ready, self.sent = False, set()
 
     def _reply(self) -> dict | None:
-        """The worker's next line; None (and no more static first paint) if it takes over WAIT seconds."""
+        """The worker's next line, or None if it ended; no more static first paint if it takes over WAIT s."""
         if not select.select([self.proc.stdout], [], [], WAIT)[0]:
             self._fail(f"Chromium did not answer within {WAIT} s.")
             return None
-        return json.loads(self.proc.stdout.readline())
+        line = self.proc.stdout.readline()
+        return json.loads(line) if line else None
 
     def _fail(self, why: str):
         self.failed = why
@@ -105,12 +123,25 @@ class _Worker:
 _worker = _Worker()
 
 
+def prepare() -> None:
+    """Start Chromium now, in the background, for the pages about to be made."""
+    _worker.prepare()
+
+
 def svg(figure: dict, plotly: Path, width: int = WIDTH) -> str | None:
     """The figure as SVG, drawn by the plotly.js in the file `plotly`; None if there is no Chromium."""
+    from .charts import geometry_key
+
     layout = figure.get("layout", {})
     height = layout.get("height") or layout.get("template", {}).get("layout", {}).get("height") or HEIGHT
+    # Map shapes go to the worker once, by key, as pages share them (a map of each governorate).
+    figure, shapes = {**figure, "data": [dict(t) for t in figure.get("data", [])]}, {}
+    for trace in figure["data"]:
+        if isinstance(trace.get("geojson"), dict):
+            trace["geojson"] = geometry_key(shapes_of := trace["geojson"])
+            shapes[trace["geojson"]] = shapes_of
     try:
-        drawn = _worker.draw({"plotly": str(plotly), "figure": figure, "width": width, "height": height})
+        drawn = _worker.draw({"plotly": str(plotly), "figure": figure, "width": width, "height": height}, shapes)
     except RuntimeError as e:  # the live chart will say more, in the reader's console
         warnings.warn(f"No static first paint for a chart: plotly.js could not draw it ({e}).", stacklevel=2)
         return None
@@ -119,12 +150,15 @@ def svg(figure: dict, plotly: Path, width: int = WIDTH) -> str | None:
 
 def _tidy(text: str) -> str:
     """Smaller and the same from one build to the next: coordinates to a tenth of a pixel, polylines
-    (a map's shapes, most of its bytes) to whole pixels, and plotly.js's random id replaced."""
+    (a map's shapes, most of its bytes) to whole pixels, plotly.js's random id replaced, attributes
+    sorted."""
     text = re.sub(r'(\s(d|transform|points)=")([^"]*)"', lambda m: m.group(1) + (
         _polyline(m.group(3)) if m.group(2) == "d" else _tenths(m.group(3))) + '"', text)
     if uid := re.search(r'<defs id="defs-(\w+)"', text):
         text = text.replace(uid.group(1), "static")
-    return text
+    # plotly.js sets some attributes in an order that varies with timing: put them in one order.
+    return re.sub(r'<([\w:-]+)((?:\s+[\w:-]+="[^"]*")*)\s*(/?)>', lambda m: "<" + m.group(1) + "".join(
+        " " + a for a in sorted(re.findall(r'[\w:-]+="[^"]*"', m.group(2))) if a != 'style=""') + m.group(3) + ">", text)
 
 
 def _polyline(d: str) -> str:
@@ -177,18 +211,23 @@ def _serve() -> None:
             return
         context = browser.new_context()
         context.route("**", lambda route: route.abort())  # nothing is fetched: every script is given inline
-        tabs = {}
+        tabs, shapes = {}, {}  # a tab per plotly.js, with the map shapes it has
         say({"ready": path})
         while select.select([sys.stdin], [], [], IDLE)[0]:
             line = sys.stdin.readline()
             if not line:
                 break
             request = json.loads(line)
+            shapes |= request["shapes"]
             try:
                 if (tab := tabs.get(request["plotly"])) is None:
                     tab = tabs[request["plotly"]] = context.new_page()
                     tab.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
                     tab.add_script_tag(content=Path(request["plotly"]).read_text(encoding="utf-8"))
+                    tab.shapes = set()
+                for key in {t["geojson"] for t in request["figure"]["data"] if "geojson" in t} - tab.shapes:
+                    tab.evaluate(SHAPES, [key, shapes[key]])
+                    tab.shapes.add(key)
                 say({"svg": tab.evaluate(DRAW, [request["figure"], request["width"], request["height"]])})
             except Exception as e:
                 say({"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"})

@@ -208,9 +208,15 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
 
 
 def assets() -> dict[str, str]:
-    """The files every site has in assets/, by name: the style sheet, the charts' script and plotly.js."""
-    from .charts import site_assets
+    """The files every site has in assets/, by name: the style sheet, the charts' script and plotly.js.
 
+    A build asks for them just before it makes pages: Chromium starts then, for the first paints,
+    while the build waits for its kernels.
+    """
+    from .charts import site_assets
+    from .firstpaint import prepare
+
+    prepare()
     return {"style.css": (TEMPLATES / "style.css").read_text(encoding="utf-8")} | site_assets()
 
 
