@@ -200,3 +200,19 @@ def test_a_cell_that_runs_too_long_is_stopped(copy):
         before.pop("reports/profiles/northland.html").decode()
     assert after.pop("reports/index.html") != before.pop("reports/index.html")
     assert after == before
+
+
+def test_any_spelling_of_a_governorate_builds_its_one_page(processed, tmp_path, monkeypatch):
+    """`-p governorate Idlib` makes governorates/idleb.html with the P-code, not a page of its own."""
+    from storykit.build import load_config, plan
+
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "processed").symlink_to(processed)
+    monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
+    config = load_config(repo)
+    for spelling in ("Idlib", "SY07", "إدلب"):
+        [job] = plan(config, repo, ["governorate"], {"governorate": spelling})
+        assert (job.output, job.parameters["governorate"]) == ("governorates/idleb.html", "SY07")
+    [job] = plan(config, repo, ["governorate"], {"governorate": "Atlantis"})
+    assert job.parameters["governorate"] == "Atlantis"  # left for the notebook to refuse, naming its cell

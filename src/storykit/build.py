@@ -19,6 +19,7 @@ publishes nothing, starts no kernel and imports neither pandas nor Jupyter.
 
 import ast
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -176,7 +177,7 @@ def plan(config: Config, root: Path, names: list[str] | None = None, overrides: 
         if key in overrides:  # one page, for the value asked for
             from .tables import slug
 
-            value = params[key]
+            value = params[key] = _canonical(fan, params[key])
             page = next((s for s, v in fan["pages"].items() if str(value).lower() in (s, str(v).lower())),
                         None) or slug(str(value)) or "page"
             jobs.append(Job(r["name"], r["notebook"], params, f"{folder}/{page}.html", group))
@@ -184,6 +185,21 @@ def plan(config: Config, root: Path, names: list[str] | None = None, overrides: 
         for page, value in fan["pages"].items():
             jobs.append(Job(r["name"], r["notebook"], params | {key: value}, f"{folder}/{page}.html", group))
     return jobs
+
+
+def _canonical(fan: dict, value):
+    """The value as the fan-out's pages name it ("Idlib" -> "SY07"), through its `resolve` function.
+
+    A value it cannot resolve is passed on as given: the notebook then stops on it, and the build
+    names the cell and the error in the reporter's terms.
+    """
+    if "resolve" not in fan:
+        return value
+    module, _, name = fan["resolve"].partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)(value)
+    except StorykitError:
+        return value
 
 
 def _outputs(config: Config) -> list[str]:
