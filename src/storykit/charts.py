@@ -342,14 +342,9 @@ def choropleth(data: pd.DataFrame, *, color: str, locations: str = "pcode", labe
 
 
 def _provinces_sources() -> tuple[str, ...]:
-    package = processed_dir() / "datapackage.json"
-    try:
-        resources = json.loads(package.read_text(encoding="utf-8"))["resources"]
-        entry = next(r for r in resources if r["name"] == "provinces")
-    except (FileNotFoundError, StopIteration, KeyError, json.JSONDecodeError):
-        raise StorykitError(f"{package} does not describe the provinces layer: run `storykit process`, "
-                            "or pass boundary_source=...") from None
-    return tuple(dict.fromkeys(s["id"] for s in entry["sources"]))
+    from . import data  # records only the provinces' entry as this page's input, not the whole package
+
+    return data.sources("provinces")
 
 
 # --- text descriptions --------------------------------------------------------------------------
