@@ -1,8 +1,9 @@
 """A static first paint: a page's first chart drawn at build time by plotly.js itself, in headless
 Chromium, as an SVG picture the page shows at once, until assets/charts.js draws the live chart.
 
-Chromium runs in a worker process (`python -m storykit.firstpaint`), started on first use: it loads
-each plotly.js once, then turns each figure it is sent into SVG. It ends when the process that
+Chromium runs in a worker process (`python -m storykit.firstpaint`), started when a build stages its
+assets (so while its kernels start) or on first use: it loads each plotly.js once, and each map's
+shapes once, then turns each figure it is sent into SVG. It ends when the process that
 started it does (its input closes) or after IDLE seconds without work, and it never inherits
 STORYKIT_HOME (it reads no project data). Without Chromium (STORYKIT_CHROMIUM names one, else the
 first of CHROMIUM on the PATH) pages get no static first paint, and the build is told once.
@@ -211,7 +212,7 @@ def _serve() -> None:
             return
         context = browser.new_context()
         context.route("**", lambda route: route.abort())  # nothing is fetched: every script is given inline
-        tabs, shapes = {}, {}  # a tab per plotly.js, with the map shapes it has
+        tabs, shapes, has = {}, {}, {}  # a tab per plotly.js; every map's shapes; the shapes each tab has
         say({"ready": path})
         while select.select([sys.stdin], [], [], IDLE)[0]:
             line = sys.stdin.readline()
@@ -224,10 +225,10 @@ def _serve() -> None:
                     tab = tabs[request["plotly"]] = context.new_page()
                     tab.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
                     tab.add_script_tag(content=Path(request["plotly"]).read_text(encoding="utf-8"))
-                    tab.shapes = set()
-                for key in {t["geojson"] for t in request["figure"]["data"] if "geojson" in t} - tab.shapes:
+                    has[request["plotly"]] = set()
+                for key in {t["geojson"] for t in request["figure"]["data"] if "geojson" in t} - has[request["plotly"]]:
                     tab.evaluate(SHAPES, [key, shapes[key]])
-                    tab.shapes.add(key)
+                    has[request["plotly"]].add(key)
                 say({"svg": tab.evaluate(DRAW, [request["figure"], request["width"], request["height"]])})
             except Exception as e:
                 say({"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"})
