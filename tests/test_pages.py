@@ -10,7 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from storykit import catalogue, charts, facts, pages
-from storykit.facts import UntracedFigure, fact, md
+from storykit.facts import UntracedFigure, fact
 from storykit.pages import PageError
 
 

@@ -19,10 +19,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell
 
-from storykit import publish
 from storykit.build import BuildError, build
 from storykit.publish import Site, check_version, locked
-from storykit.tables import write_text
+from storykit.atomic import write_text
 
 from .synthetic_site import make_project
 
@@ -153,7 +152,7 @@ KILLED_PUBLISHER = """
 import sys, time
 from pathlib import Path
 from storykit.publish import Site, locked
-from storykit.tables import write_text
+from storykit.atomic import write_text
 
 root = Path(sys.argv[1])
 site = Site(root)

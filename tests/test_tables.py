@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from storykit.errors import DataError
-from storykit.tables import PCODE, SOURCE, Field, Schema, atomic_path, conform
+from storykit.atomic import atomic_path
+from storykit.tables import PCODE, SOURCE, Field, Schema, conform
 
 SCHEMA = Schema(
     "example", "Example", (Field("year", "integer", required=True), PCODE,

@@ -17,7 +17,7 @@ import httpx
 
 from . import catalogue
 from .errors import FetchError
-from .tables import READABLE
+from .atomic import READABLE
 
 CHUNK = 1 << 16
 ATTEMPTS = 3

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from . import catalogue
 from .errors import StorykitError
-from .facts import META_KEY, PARAMETER, UntracedFigure, check_prose
+from .facts import META_KEY, PARAMETER, check_prose
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_PAGE_BYTES = 400_000  # the shared plotly.js aside

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, catalogue, tables
+from . import __version__, atomic, catalogue, tables
 from .cleaners import Cleaner, Inputs, all_cleaners
 from .errors import DataError
 from .fetch import is_present
@@ -46,9 +46,9 @@ def process(raw_root: Path | None = None, out: Path | None = None, force: bool =
         for schema in c.outputs:
             _write(frames[schema.name], schema, out, where=", ".join(str(inputs.raw(s)) for s in c.sources))
         state[c.name] = fp
-        tables.write_text(json.dumps(state, indent=1, sort_keys=True), out / STATE)
+        atomic.write_text(json.dumps(state, indent=1, sort_keys=True), out / STATE)
         ran.append(c.name)
-    tables.write_text(json.dumps(datapackage(cleaners, out), indent=1, ensure_ascii=False), out / "datapackage.json")
+    atomic.write_text(json.dumps(datapackage(cleaners, out), indent=1, ensure_ascii=False), out / "datapackage.json")
     save_processing_snapshot(raw_root, out)  # the next run with nothing changed answers from it, at once
     return ran
 
@@ -89,7 +89,7 @@ def _write(frame: pd.DataFrame, schema: tables.Schema, out: Path, where: str) ->
     if schema.extra.get("format") == "geojson":
         attributes = tables.conform(pd.DataFrame(frame.drop(columns="geometry")), schema, where)
         geo = frame.__class__(attributes, geometry=frame.geometry.values, crs=frame.crs)
-        tables.write_text(geo.to_json(drop_id=True, ensure_ascii=False), path)
+        atomic.write_text(geo.to_json(drop_id=True, ensure_ascii=False), path)
     else:
         tables.write_parquet(tables.conform(frame, schema, where), path)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import READABLE, atomic_path, write_text  # noqa: F401 (here for older imports)
+from .atomic import atomic_path
 from .errors import DataError
 
 DTYPES = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
