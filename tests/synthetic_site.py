@@ -5,6 +5,7 @@ because facts and charts must name a catalogue source.
 """
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -174,3 +175,10 @@ def make_project(root: Path) -> Path:
     (processed / "datapackage.json").write_text(json.dumps({"resources": [
         {"name": "provinces", "sources": [{"id": "ocha_admin1_2016"}]}]}), encoding="utf-8")
     return root
+
+
+def copy_project(site: Path, dest: Path, monkeypatch) -> Path:
+    """A copy of a built project (links kept: reports points into .site/) that storykit works on."""
+    shutil.copytree(site, dest, symlinks=True)
+    monkeypatch.setenv("STORYKIT_HOME", str(dest))
+    return dest

@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -16,7 +15,7 @@ from storykit.charts import plotly_js
 from storykit.errors import StorykitError
 from storykit.publish import Site
 
-from .synthetic_site import PLACES, make_project
+from .synthetic_site import PLACES, copy_project, make_project
 
 PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
 
@@ -34,10 +33,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def copy(site, tmp_path, monkeypatch):
-    root = tmp_path / "project"
-    shutil.copytree(site, root, symlinks=True)  # reports is a link to the current version in .site/
-    monkeypatch.setenv("STORYKIT_HOME", str(root))
-    return root
+    return copy_project(site, tmp_path / "project", monkeypatch)
 
 
 def read(root: Path, page: str) -> str:

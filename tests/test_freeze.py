@@ -21,7 +21,7 @@ from storykit import data, freeze, kernels
 from storykit.build import BuildError, build
 from storykit.publish import Site
 
-from .synthetic_site import make_project
+from .synthetic_site import copy_project, make_project
 
 PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
 QUIET = {"log": lambda _: None}
@@ -45,9 +45,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def copy(site, tmp_path, monkeypatch):
-    root = tmp_path / "project"
-    shutil.copytree(site, root, symlinks=True)
-    monkeypatch.setenv("STORYKIT_HOME", str(root))
+    root = copy_project(site, tmp_path / "project", monkeypatch)
     monkeypatch.delenv("STORYKIT_ALERT_WEBHOOK", raising=False)
     monkeypatch.setattr(freeze, "code_digest", lambda: PINNED)
     return root

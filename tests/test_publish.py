@@ -23,7 +23,7 @@ from storykit.build import BuildError, build
 from storykit.publish import Site, check_version, locked
 from storykit.atomic import write_text
 
-from .synthetic_site import make_project
+from .synthetic_site import copy_project, make_project
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
@@ -41,13 +41,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def copy(site, tmp_path, monkeypatch):
-    import shutil
-
-    root = tmp_path / "project"
-    shutil.copytree(site, root, symlinks=True)
-    monkeypatch.setenv("STORYKIT_HOME", str(root))
     monkeypatch.delenv("STORYKIT_ALERT_WEBHOOK", raising=False)
-    return root
+    return copy_project(site, tmp_path / "project", monkeypatch)
 
 
 def snapshot(root: Path) -> dict:
