@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-BUNDLE := src/storykit/assets/plotly-storykit.min.js
+BUNDLE := src/storykit/site/static/plotly-storykit.min.js
 
 .PHONY: setup bundle report test fetch process build clean
 

@@ -45,7 +45,7 @@ def storykit(*args) -> tuple[float, str]:
 
 def jobs() -> list[tuple[str, dict]]:
     """(notebook, parameters) for every page, as reports.toml lists them."""
-    from storykit.build import load_config, plan
+    from storykit.site.build import load_config, plan
 
     return [(j.notebook, j.parameters) for j in plan(load_config(ROOT), ROOT)]
 

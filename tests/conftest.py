@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from storykit.fetch import fetch
-from storykit.process import process
+from storykit.ingest.fetch import fetch
+from storykit.ingest.process import process
 
 REPO = Path(__file__).resolve().parents[1]
 

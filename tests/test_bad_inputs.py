@@ -27,10 +27,14 @@ import pyreadr
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from storykit import catalogue, charts, cli, facts, pages
-from storykit.cleaners import Inputs
-from storykit.cleaners.vdc import DAILY, VICTIMS, clean_vdc_daily
-from storykit.fetch import file_sha256
+from storykit import catalogue, charts, cli, facts
+
+
+from storykit.site import pages
+from storykit.site.checks import check_published
+from storykit.ingest.cleaners import Inputs
+from storykit.ingest.cleaners.vdc import DAILY, VICTIMS, clean_vdc_daily
+from storykit.ingest.fetch import file_sha256
 from storykit.gazetteer import Gazetteer
 
 from .test_fetch import server  # noqa: F401  (the fixture: a local HTTP server with faults to play)
@@ -222,7 +226,7 @@ CASES = [
     Case("rda without a column", "unhcr_population",
          rda("unhcr_population", "population", year=[2016.0], coo_iso=["SYR"], coa_name=["Germany"],
              refugees=[1.0], asylum_seekers=[1.0], idps=[0.0]),
-         (member("unhcr_population"), "no column ['coa_iso']")),
+         (member("unhcr_population"), "R object 'population': no column coa_iso")),
     Case("rda object under another name", IDMC, rda(IDMC, "idmc_2024", year=[2016.0], total=[1.0]),
          (member(IDMC), "'idmc'", "idmc_2024")),
 
@@ -433,7 +437,7 @@ def page_about(place: str, monkeypatch) -> str:
     cells = [new_code_cell("", outputs=shown[:1]),
              new_code_cell("", outputs=shown[1:] + [new_output("display_data", data=bundle, metadata=meta)])]
     html = pages.render(pages.collect(new_notebook(cells=cells), "nb"), built=datetime(2024, 1, 1, tzinfo=timezone.utc))
-    pages.check_published(html, "nb")
+    check_published(html, "nb")
     return html
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from storykit import casualties as cas
+from storykit.stories import casualties as cas
 from storykit.errors import DataError
 
 PCODES = ["SY01", "SY02", "SY03"]

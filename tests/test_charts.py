@@ -8,9 +8,13 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import plotly.io as pio
+from pathlib import Path
+
 import pytest
 
 from storykit import catalogue, charts
+from storykit.notebook.contract import geometry_key
+from storykit.site import assets
 from storykit.errors import StorykitError
 from storykit.facts import check_prose, fact, md
 from .synthetic_site import PLACES, squares
@@ -135,14 +139,14 @@ def test_choropleth_uses_pcodes_names_and_clockwise_shapes(people, tmp_path, mon
     assert "do not imply official endorsement or acceptance by the United Nations" in html
     assert "Quneitra includes the Israeli-occupied Golan" in html
     # The page names the shapes; they are published once, as an asset, from the inline JupyterLab JSON.
-    key = charts.geometry_key(trace.geojson.to_plotly_json() if hasattr(trace.geojson, "to_plotly_json")
+    key = geometry_key(trace.geojson.to_plotly_json() if hasattr(trace.geojson, "to_plotly_json")
                               else trace.geojson)
     assert meta["storykit"]["geometries"] == [key]
     page_spec = embedded(html, re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1))
     assert page_spec["data"][0]["geojson"] == key
     inline = bundle["application/vnd.plotly.v1+json"]
-    assert charts.page_geometries(inline, [key]) == {key: inline["data"][0]["geojson"]}
-    asset = charts.geometry_asset(key, inline["data"][0]["geojson"])
+    assert assets.page_geometries(inline, [key]) == {key: inline["data"][0]["geojson"]}
+    asset = assets.geometry_asset(key, inline["data"][0]["geojson"])
     assert asset.startswith('(window.PlotlyGeoAssets=window.PlotlyGeoAssets||{topojson:{}})["' + key + '"]={')
     assert json.loads(asset[asset.index("={") + 1:-2]) == inline["data"][0]["geojson"]
 
@@ -178,36 +182,36 @@ def test_trace_types_include_animation_frames(people):
     fig = charts.choropleth(people, color="people", geojson=squares(), boundary_source="ocha_admin1_2016",
                             animation_frame="year")
     fig.frames[0].data = (go.Bar(x=[1], y=[2]),)
-    assert charts.trace_types(json.loads(fig.to_json())) == {"choropleth", "bar"}
-    assert charts.trace_types({"data": [{"y": [1]}]}) == {"scatter"}  # plotly.js's default type
+    assert assets.trace_types(json.loads(fig.to_json())) == {"choropleth", "bar"}
+    assert assets.trace_types({"data": [{"y": [1]}]}) == {"scatter"}  # plotly.js's default type
 
 
 def test_pages_load_the_partial_bundle_unless_a_chart_needs_more():
-    assert charts.page_plotly({"scatter", "bar", "heatmap", "choropleth"}) == "plotly-storykit.min.js"
-    assert charts.page_plotly({"bar", "pie"}) == "plotly.min.js"
-    assert charts.page_plotly({"scattergeo"}) == "plotly.min.js"
+    assert assets.page_plotly({"scatter", "bar", "heatmap", "choropleth"}) == "plotly-storykit.min.js"
+    assert assets.page_plotly({"bar", "pie"}) == "plotly.min.js"
+    assert assets.page_plotly({"scattergeo"}) == "plotly.min.js"
 
 
 def test_the_partial_bundle_is_built_for_the_plotly_package_and_registers_the_pages_trace_types():
     from plotly.offline import get_plotlyjs_version
 
-    bundle = charts.plotly_bundle()
+    bundle = assets.plotly_bundle()
     assert bundle is not None, "run `make bundle` (it needs npm)"
     assert bundle.startswith(f"/*! plotly.js v{get_plotlyjs_version()} ")
-    assert len(bundle) < len(charts.plotly_js()) / 3
-    entry = (charts.ASSETS.parents[2] / "js" / "entry.js").read_text(encoding="utf-8")
+    assert len(bundle) < len(assets.plotly_file(assets.PLOTLY_FULL).read_text()) / 3
+    entry = (Path(__file__).resolve().parents[1] / "js" / "entry.js").read_text(encoding="utf-8")
     registered = set(re.findall(r"require\('plotly\.js/lib/(\w+)'\)", entry)) - {"core"}
-    assert registered | {"scatter"} == charts.BUNDLE_TRACES  # scatter comes with the core
-    assert set(charts.site_assets()) == {"charts.js", "plotly.min.js", "plotly-storykit.min.js"}
+    assert registered | {"scatter"} == assets.BUNDLE_TRACES  # scatter comes with the core
+    assert set(assets.site_assets()) == {"style.css", "charts.js", "plotly.min.js", "plotly-storykit.min.js"}
 
 
 @pytest.fixture
-def assets(tmp_path, monkeypatch):
-    """An assets folder of our own, and plotly_bundle() reading it afresh."""
-    monkeypatch.setattr(charts, "ASSETS", tmp_path)
-    charts.plotly_bundle.cache_clear()
+def static(tmp_path, monkeypatch):
+    """A static folder of our own, and plotly_bundle() reading it afresh."""
+    monkeypatch.setattr(assets, "STATIC", tmp_path)
+    assets.plotly_bundle.cache_clear()
     yield tmp_path
-    charts.plotly_bundle.cache_clear()
+    assets.plotly_bundle.cache_clear()
 
 
 def bundle_in(folder, text: str, checksum: str | None = None):
@@ -218,21 +222,21 @@ def bundle_in(folder, text: str, checksum: str | None = None):
     (folder / "plotly-storykit.min.js.sha256").write_text(f"{checksum}  plotly-storykit.min.js\n")
 
 
-def test_without_the_partial_bundle_pages_load_the_full_plotly(assets):
-    (assets / "charts.js").write_text("/* draws */")
-    assert charts.plotly_bundle() is None and charts.page_plotly({"bar"}) == "plotly.min.js"
-    assert set(charts.site_assets()) == {"charts.js", "plotly.min.js"}
+def test_without_the_partial_bundle_pages_load_the_full_plotly(static):
+    (static / "charts.js").write_text("/* draws */")
+    assert assets.plotly_bundle() is None and assets.page_plotly({"bar"}) == "plotly.min.js"
+    assert set(assets.site_assets()) == {"style.css", "charts.js", "plotly.min.js"}
 
 
-def test_a_bundle_for_another_plotly_js_is_not_used(assets):
-    bundle_in(assets, "/*! plotly.js v0.0.1 (scatter) */ var Plotly;")
-    assert charts.plotly_bundle() is None and charts.page_plotly({"scatter"}) == "plotly.min.js"
+def test_a_bundle_for_another_plotly_js_is_not_used(static):
+    bundle_in(static, "/*! plotly.js v0.0.1 (scatter) */ var Plotly;")
+    assert assets.plotly_bundle() is None and assets.page_plotly({"scatter"}) == "plotly.min.js"
 
 
-def test_a_bundle_that_is_not_the_one_js_builds_is_refused(assets):
-    bundle_in(assets, "/*! plotly.js v9 (scatter) */ var Plotly;", checksum="0" * 64)
+def test_a_bundle_that_is_not_the_one_js_builds_is_refused(static):
+    bundle_in(static, "/*! plotly.js v9 (scatter) */ var Plotly;", checksum="0" * 64)
     with pytest.raises(StorykitError, match=r"plotly-storykit.min.js is not the bundle js/ builds.*make bundle"):
-        charts.plotly_bundle()
+        assets.plotly_bundle()
 
 
 def test_the_published_provinces_stay_small(processed):
@@ -244,5 +248,5 @@ def test_the_published_provinces_stay_small(processed):
                             boundary_source="ocha_admin1_2016")
     bundle, meta = charts.chart_bundle(fig, pd.DataFrame({"n": [1]}), title="Map", source="ocha_admin1_2016")
     [key] = meta["storykit"]["geometries"]
-    shapes = charts.page_geometries(bundle["application/vnd.plotly.v1+json"], [key])[key]
-    assert len(charts.geometry_asset(key, shapes).encode("utf-8")) < 100_000
+    shapes = assets.page_geometries(bundle["application/vnd.plotly.v1+json"], [key])[key]
+    assert len(assets.geometry_asset(key, shapes).encode("utf-8")) < 100_000

@@ -7,7 +7,7 @@ that must agree whatever the data.
 import pandas as pd
 import pytest
 
-from storykit import conflict
+from storykit.stories import conflict
 from storykit.errors import DataError
 
 CEASEFIRE = "2020-01-15"

@@ -4,7 +4,7 @@ SOURCES.md hand-checked facts on the real processed tables."""
 import pandas as pd
 import pytest
 
-from storykit import displacement as d
+from storykit.stories import displacement as d
 from storykit.errors import DataError
 
 NA = pd.NA

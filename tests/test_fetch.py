@@ -8,7 +8,7 @@ import pytest
 
 from storykit import catalogue
 from storykit.errors import FetchError
-from storykit.fetch import fetch, file_sha256
+from storykit.ingest.fetch import fetch, file_sha256
 
 from .conftest import mirror
 

@@ -1,5 +1,5 @@
 """A build makes again only the pages whose notebook, parameters, inputs or storykit's code changed
-(storykit.freeze), in kernels started once and reused page after page (storykit.kernels); and
+(storykit.site.freeze), in kernels started once and reused page after page (storykit.site.kernels); and
 `storykit process` with nothing to do answers without running a cleaner."""
 
 import datetime
@@ -17,9 +17,14 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from storykit import data, freeze, kernels
-from storykit.build import BuildError, build
-from storykit.publish import Site
+from storykit import data
+
+
+from storykit.ingest.snapshot import processing_is_current, save_processing_snapshot
+from storykit.notebook import session
+from storykit.site import freeze, kernels, parameters
+from storykit.site.build import BuildError, build
+from storykit.site.publish import Site
 
 from .synthetic_site import copy_project, make_project
 
@@ -151,17 +156,25 @@ def test_a_change_to_storykits_code_makes_every_page(copy, monkeypatch):
 
 
 def test_storykits_code_is_its_package_and_the_libraries_that_shape_a_page(tmp_path, monkeypatch):
+    from storykit import catalogue
+
     package = tmp_path / "storykit"
-    (package / "cleaners").mkdir(parents=True)
-    for name in ("pages.py", "catalogue.toml", "cleaners/unhcr.py"):
+    for name in ("site/pages.py", "site/templates/page.html.j2", "catalogue.toml", "ingest/cleaners/unhcr.py",
+                 "ingest/fetch.py", "stories/conflict.py", "charts.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_text("one")
     monkeypatch.setattr(freeze, "PACKAGE", package)
+    monkeypatch.setattr(freeze, "DATA_STAGE", package / "ingest")
+    monkeypatch.setattr(catalogue, "PATH", package / "catalogue.toml")
     first = CODE()
-    (package / "cleaners" / "unhcr.py").write_text("two")  # reaches pages through processed files only
+    (package / "ingest" / "cleaners" / "unhcr.py").write_text("two")  # reaches pages through processed files only
+    (package / "ingest" / "fetch.py").write_text("two")
     (package / "catalogue.toml").write_text("two")  # reaches pages through the entries they cite
     assert CODE() == first
-    (package / "pages.py").write_text("two")
-    assert CODE() != first
+    for name in ("site/pages.py", "site/templates/page.html.j2", "stories/conflict.py", "charts.py"):
+        before = CODE()
+        (package / name).write_text("two")
+        assert CODE() != before, name
     second = CODE()
     monkeypatch.setattr(freeze, "LIBRARIES", freeze.LIBRARIES + ("pytest",))
     assert CODE() != second
@@ -222,15 +235,15 @@ def test_parameters_are_injected_after_the_parameters_cell_as_papermill_does():
     nb.cells[1].metadata["tags"] = ["parameters"]
     values = {"year": 2017, "name": "Dar'a \"south\"", "share": 0.5, "none": None, "flag": True, "nan": float("nan"),
               "places": ["SY01", 2], "weights": {"a": 1.5}, "day": datetime.date(2016, 12, 30)}
-    kernels.inject(nb, {"year": 1})
-    kernels.inject(nb, values)  # replaces the cell an earlier run injected
+    parameters.inject(nb, {"year": 1})
+    parameters.inject(nb, values)  # replaces the cell an earlier run injected
     assert [c.metadata.get("tags", []) for c in nb.cells] == [[], ["parameters"], ["injected-parameters"], []]
     namespace = {}
     exec(nb.cells[2].source, namespace)
     namespace.pop("__builtins__")
     assert math.isnan(namespace.pop("nan"))
     assert namespace == {k: v for k, v in values.items() if k != "nan"} | {"day": "2016-12-30"}
-    assert kernels.inject(nb, {}) is nb
+    assert parameters.inject(nb, {}) is nb
 
 
 def test_storykit_data_records_what_it_serves_even_from_its_cache(tmp_path, monkeypatch):
@@ -242,11 +255,11 @@ def test_storykit_data_records_what_it_serves_even_from_its_cache(tmp_path, monk
     monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     data.table("counts")  # read before the page: in its cache
-    freeze.begin_page(str(tmp_path))
+    session.begin_page(str(tmp_path))
     try:
         assert data.table("counts").n.sum() == 3 and data.sources("counts") == ("idmc_idps",)
     finally:
-        reads = json.loads(freeze.end_page())
+        reads = json.loads(session.end_page())
     assert sorted(reads) == ["file:data/processed/counts.parquet", "resource:counts"]
     digests = freeze.Digests(tmp_path)
     recorded = digests.recorded(reads)
@@ -265,15 +278,15 @@ def test_processing_is_current_until_anything_it_reads_or_writes_changes(tmp_pat
     out.mkdir()
     (raw / "source" / "file.csv").write_text("a,b\n1,2\n")
     (out / "table.parquet").write_bytes(b"x")
-    assert not freeze.processing_is_current(raw, out)  # never run
-    freeze.save_processing_snapshot(raw, out)
-    assert freeze.processing_is_current(raw, out)
+    assert not processing_is_current(raw, out)  # never run
+    save_processing_snapshot(raw, out)
+    assert processing_is_current(raw, out)
     (raw / "source" / "file.csv").write_text("a,b\n1,3\n")
-    assert not freeze.processing_is_current(raw, out)
-    freeze.save_processing_snapshot(raw, out)
+    assert not processing_is_current(raw, out)
+    save_processing_snapshot(raw, out)
     (out / "table.parquet").unlink()
-    assert not freeze.processing_is_current(raw, out)
-    assert not freeze.processing_is_current(raw, tmp_path / "elsewhere")
+    assert not processing_is_current(raw, out)
+    assert not processing_is_current(raw, tmp_path / "elsewhere")
 
 
 def test_processing_with_nothing_to_do_runs_no_cleaner(raw_root, processed, tmp_path):
@@ -291,5 +304,5 @@ def test_processing_with_nothing_to_do_runs_no_cleaner(raw_root, processed, tmp_
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "everything was up to date" in again.stdout
     imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
-    assert "storykit.freeze" in imported and "storykit.cleaners" not in imported
+    assert "storykit.ingest.snapshot" in imported and "storykit.ingest.cleaners" not in imported
     assert not {name.split(".")[0] for name in imported} & HEAVY

@@ -6,8 +6,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from storykit.cleaners import Inputs
-from storykit.cleaners.boundaries import clean_gazetteer
+from storykit.ingest.cleaners import Inputs
+from storykit.ingest.cleaners.boundaries import clean_gazetteer
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer, UnknownPlaceError, is_no_place, normalise, to_pcode
 

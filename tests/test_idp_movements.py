@@ -7,9 +7,9 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from storykit import tables
-from storykit.cleaners import Inputs
-from storykit.cleaners.idp_movements import COMMUNITIES, MOVEMENTS, SUMMARY_SHEET, clean_idp_movements
+from storykit.ingest import tables
+from storykit.ingest.cleaners import Inputs
+from storykit.ingest.cleaners.idp_movements import COMMUNITIES, MOVEMENTS, SUMMARY_SHEET, clean_idp_movements
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer
 

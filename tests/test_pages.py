@@ -1,7 +1,6 @@
 """Pages: what an executed notebook publishes, and what makes a page unpublishable."""
 
 import re
-import warnings
 
 import nbformat
 import pandas as pd
@@ -9,9 +8,16 @@ import plotly.express as px
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from storykit import catalogue, charts, facts, pages
+from storykit import catalogue, charts, facts
+
+
+from storykit.site import pages
 from storykit.facts import UntracedFigure, fact
-from storykit.pages import PageError
+from storykit.site import assets, firstpaint
+from storykit.site.checks import MAX_PAGE_BYTES, PageError, check_published
+
+needs_chromium = pytest.mark.skipif(firstpaint.chromium() is None, reason="no Chromium: install chromium (.ci/run does), "
+                                    "or set STORYKIT_CHROMIUM to its path")
 
 
 @pytest.fixture
@@ -93,10 +99,11 @@ def test_render_gives_a_complete_page(captured):
     for f in catalogue.get("ucdp_country_year").files:
         assert f.sha256 in html and f.url in html
     assert "<code>first_year = 2011</code>" in html
-    pages.check_published(html, "toll")
+    check_published(html, "toll")
     assert len(re.findall(r"<main", html)) == 1 and "<nav" in html and "<footer" in html
 
 
+@needs_chromium
 def test_the_first_chart_is_drawn_at_build_time_as_a_picture(captured):
     import base64
 
@@ -112,8 +119,9 @@ def test_the_first_chart_is_drawn_at_build_time_as_a_picture(captured):
     assert "storykit-static" not in pages.render(page, built=built, first_paint=False)
 
 
+@needs_chromium
 def test_a_worker_that_ended_is_started_again(captured):
-    from storykit import firstpaint
+    from storykit.site import firstpaint
 
     page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
     assert "storykit-static" in pages.render(page)
@@ -122,23 +130,23 @@ def test_a_worker_that_ended_is_started_again(captured):
     assert "storykit-static" in pages.render(page)
 
 
-def test_without_chromium_a_page_has_no_static_first_paint_and_says_so(captured, monkeypatch):
-    from storykit import firstpaint
-
+def test_without_chromium_a_page_has_no_static_first_paint_and_says_so_in_one_plain_line(captured, monkeypatch,
+                                                                                        capsys):
     monkeypatch.setattr(firstpaint, "_worker", firstpaint._Worker())
     monkeypatch.setenv("STORYKIT_CHROMIUM", "/nonexistent/chromium")
     page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
-    with pytest.warns(UserWarning, match=r"No static first paint on the pages: Chromium \(/nonexistent/chromium\) "
-                                         "did not start"):
-        html = pages.render(page)
+    html = pages.render(page)
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("storykit: No static first paint on the pages: Chromium (/nonexistent/chromium) did not "
+                           "start"), line
+    assert "firstpaint.py" not in line and "warn(" not in line  # no source file or code line, as warnings show
     assert "storykit-static" not in html and 'class="sk-plot"' in html
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # said once
-        assert "storykit-static" not in pages.render(page)
+    assert "storykit-static" not in pages.render(page)
+    assert capsys.readouterr().err == ""  # said once
 
 
 def test_a_map_picture_keeps_its_shapes_in_whole_pixels():
-    from storykit.firstpaint import _tidy
+    from storykit.site.firstpaint import _tidy
 
     ring = '<path class="choroplethlocation" d="M10.4,20.6L11.2,20.6L11.24,20.4L5,7Z M3,4L3.2,4L1,1Z"/>'
     assert _tidy(ring) == '<path class="choroplethlocation" d="m10,21l1,0l0-1l-6-13zm-7-17l-2-3z"/>'
@@ -165,9 +173,9 @@ def test_a_chart_the_partial_bundle_cannot_draw_makes_its_page_load_the_full_plo
 
 
 def test_every_site_has_the_style_the_drawing_script_and_plotly():
-    found = pages.assets()
+    found = pages.prepare_assets()
     assert set(found) == {"style.css", "charts.js", "plotly.min.js", "plotly-storykit.min.js"}
-    assert found["plotly.min.js"] == charts.plotly_js() and found["plotly-storykit.min.js"] == charts.plotly_bundle()
+    assert found["plotly.min.js"] == assets.plotly_file(assets.PLOTLY_FULL).read_text() and found["plotly-storykit.min.js"] == assets.plotly_bundle()
     assert "Plotly.newPlot" in found["charts.js"] and "world_110m" in found["charts.js"]  # no base map fetched
 
 
@@ -212,18 +220,18 @@ PAGE = '<!doctype html><html lang="en"><head><title>t</title>{head}</head><body>
     ("", '<img src="https://example.org/x.png" alt="x">', "another host"),
     ("", '<script type="application/json">{"images":[{"source":"https://example.org/x.png"}]}</script>',
      "another host"),
-    ("", "x" * (pages.MAX_PAGE_BYTES + 1), "over the 400,000 limit"),
+    ("", "x" * (MAX_PAGE_BYTES + 1), "over the 400,000 limit"),
 ])
 def test_check_published_refuses(head, body, message):
     with pytest.raises(PageError, match=message):
-        pages.check_published(PAGE.format(head=head, body=body), "p", local=("/srv/storykit",))
+        check_published(PAGE.format(head=head, body=body), "p", local=("/srv/storykit",))
 
 
 def test_check_published_allows_links_and_embedded_data():
     body = ('<a href="https://ucdp.uu.se/downloads/">UCDP</a><a href="data:text/csv;base64,L3RtcC9h/home/x">csv</a>'
             '<script type="application/json">{"y":{"dtype":"i4","bdata":"/tmp/AAAA/home/"}}</script>'
             '<script defer src="assets/plotly.min.js"></script><img src="data:image/png;base64,AAAA" alt="">')
-    pages.check_published(PAGE.format(head='<link rel="stylesheet" href="../assets/style.css">', body=body), "p")
+    check_published(PAGE.format(head='<link rel="stylesheet" href="../assets/style.css">', body=body), "p")
 
 
 def test_index_lists_reports_groups_and_headlines(captured):

@@ -8,18 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from storykit.build import build
-from storykit.charts import BUNDLE_TRACES
+from storykit.site import firstpaint
+from storykit.site.build import build
+from storykit.site.assets import BUNDLE_TRACES
 
 from .synthetic_site import PLACES, make_project
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = firstpaint.chromium()  # the build's own lookup: STORYKIT_CHROMIUM, else the PATH
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 PAGES = ["index.html", "toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install chromium (.ci/run does), or set "
+                                                      "STORYKIT_CHROMIUM to its path")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
 

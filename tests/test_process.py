@@ -6,11 +6,14 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from storykit import catalogue, process as process_module
-from storykit.cleaners import Cleaner
+from storykit import catalogue
+
+
+from storykit.ingest import process as process_module
+from storykit.ingest.cleaners import Cleaner
 from storykit.errors import DataError
-from storykit.process import process
-from storykit.tables import SOURCE, Field, Schema
+from storykit.ingest.process import process
+from storykit.ingest.tables import SOURCE, Field, Schema
 
 UP = Schema("up", "Upstream", (Field("n", "integer", minimum=0), SOURCE), primary_key=("n",))
 DOWN = Schema("down", "Downstream", (Field("n", "integer"), SOURCE))

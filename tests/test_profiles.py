@@ -1,4 +1,4 @@
-"""Governorate profiles (storykit.profiles, notebooks/governorate.ipynb): which governorate, and its figures."""
+"""Governorate profiles (storykit.stories.profiles, notebooks/governorate.ipynb): which governorate, and its figures."""
 
 import datetime as dt
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from storykit import profiles
+from storykit.stories import profiles
 from storykit.errors import DataError
 from storykit.facts import Fact
 from storykit.gazetteer import Gazetteer, UnknownPlaceError
@@ -251,7 +251,7 @@ def test_the_notebook_stops_on_an_unknown_governorate_naming_it(project, tmp_pat
 
 
 def test_the_notebook_says_what_a_thin_governorate_lacks(project, tmp_path):
-    from storykit.pages import collect
+    from storykit.site.pages import collect
 
     nb = run_notebook("As-Suweida", tmp_path / "out.ipynb")
     page = collect(nb, "governorate.ipynb")  # the build's own checks: traced figures, one page declaration

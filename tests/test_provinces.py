@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import shapely
 
-from storykit.cleaners import Inputs
-from storykit.cleaners.boundaries import clean_provinces
+from storykit.ingest.cleaners import Inputs
+from storykit.ingest.cleaners.boundaries import clean_provinces
 from storykit.errors import DataError
 
 

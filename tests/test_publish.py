@@ -19,8 +19,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell
 
-from storykit.build import BuildError, build
-from storykit.publish import Site, check_version, locked
+from storykit.site.build import BuildError, build
+from storykit.site.checks import check_version
+from storykit.site.publish import Site, locked
 from storykit.atomic import write_text
 
 from .synthetic_site import copy_project, make_project
@@ -146,7 +147,7 @@ def test_a_build_killed_while_it_publishes_leaves_the_old_site_or_the_new_one(co
 KILLED_PUBLISHER = """
 import sys, time
 from pathlib import Path
-from storykit.publish import Site, locked
+from storykit.site.publish import Site, locked
 from storykit.atomic import write_text
 
 root = Path(sys.argv[1])
@@ -227,7 +228,7 @@ def test_the_first_build_replaces_the_folder_from_git(tmp_path, monkeypatch):
     monkeypatch.setenv("STORYKIT_HOME", str(root))
     assert build(["toll"], **QUIET) == ["toll.html"]
     assert (root / "reports").is_symlink()
-    assert sorted(snapshot(root)) == ["assets/charts.js", "assets/plotly-storykit.min.js", "assets/plotly.min.js",
+    assert sorted(snapshot(root)) == ["assets/charts.js", "assets/plotly-storykit.min.js",
                                       "assets/style.css", "index.html", "toll.html"]
     assert not list(root.glob(".reports-*"))
 

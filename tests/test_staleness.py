@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 
 from storykit import catalogue
-from storykit.staleness import currency, stale
+from storykit.ingest.staleness import currency
 
 
 def test_the_latest_period_of_each_source_is_found(tmp_path):
@@ -25,6 +25,8 @@ def test_only_a_live_series_past_its_limit_is_stale(tmp_path):
     pd.DataFrame({"year": [2022], "source": "ucdp_country_year"}).to_parquet(tmp_path / "a.parquet")
     pd.DataFrame({"date": [date(2012, 11, 30)], "source": "vdc_victims_2011_2012"}).to_parquet(tmp_path / "v.parquet")
     end = date(2022, 12, 31)
-    assert stale(tmp_path, today=end + pd.Timedelta(days=limit)) == []
-    [message] = stale(tmp_path, today=end + pd.Timedelta(days=limit + 1))
+    found = currency(tmp_path).values()
+    assert [c for c in found if c.is_stale(end + pd.Timedelta(days=limit))] == []
+    later = end + pd.Timedelta(days=limit + 1)
+    [message] = [c.message(later) for c in found if c.is_stale(later)]
     assert "ucdp_country_year" in message and "31 December 2022" in message and str(limit) in message

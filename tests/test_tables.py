@@ -5,7 +5,7 @@ import pytest
 
 from storykit.errors import DataError
 from storykit.atomic import atomic_path
-from storykit.tables import PCODE, SOURCE, Field, Schema, conform
+from storykit.ingest.tables import PCODE, SOURCE, Field, Schema, conform
 
 SCHEMA = Schema(
     "example", "Example", (Field("year", "integer", required=True), PCODE,

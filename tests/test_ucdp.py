@@ -6,10 +6,10 @@ import pyreadr
 import pytest
 import shapely
 
-from storykit.cleaners import Inputs
-from storykit.cleaners.ucdp import CONFLICT_EVENTS, GED, NEAREST_KM, clean_ucdp_events
+from storykit.ingest.cleaners import Inputs
+from storykit.ingest.cleaners.ucdp import CONFLICT_EVENTS, GED, NEAREST_KM, clean_ucdp_events
 from storykit.errors import DataError
-from storykit.tables import conform
+from storykit.ingest.tables import conform
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from storykit import tables
-from storykit.cleaners import Inputs, unhcr
-from storykit.cleaners.boundaries import GAZETTEER, clean_gazetteer
+from storykit.ingest import tables
+from storykit.ingest.cleaners import Inputs, unhcr
+from storykit.ingest.cleaners.boundaries import GAZETTEER, clean_gazetteer
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer
 

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from storykit.cleaners import Inputs
-from storykit.cleaners.vdc import DAILY, DAILY_SCHEMA, VICTIMS, VICTIMS_SCHEMA, clean_vdc_daily, clean_vdc_victims
+from storykit.ingest.cleaners import Inputs
+from storykit.ingest.cleaners.vdc import DAILY, DAILY_SCHEMA, VICTIMS, VICTIMS_SCHEMA, clean_vdc_daily, clean_vdc_victims
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer
-from storykit.tables import conform
+from storykit.ingest.tables import conform
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from .errors import StorykitError
 from .paths import raw_dir
 
 RAW_BASE_URL = "https://raw.githubusercontent.com/"
+PATH = Path(__file__).resolve().parent / "catalogue.toml"
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Source:
 
 @cache
 def sources() -> dict[str, Source]:
-    text = (Path(__file__).parent / "catalogue.toml").read_text(encoding="utf-8")
+    text = PATH.read_text(encoding="utf-8")
     return {
         sid: Source(
             id=sid,

@@ -6,21 +6,15 @@ that the page's assets/charts.js draws with the shared plotly.js, a text descrip
 readers computed from the plotted values, the source with its licence, notes, and a link to download
 exactly `data` as CSV. Maps come from `choropleth(...)` and carry the boundary note.
 
-Pages load the smallest plotly.js that draws their charts: `make bundle` builds one with only the
-trace types in BUNDLE_TRACES (js/); a page with any other type, or a machine without that bundle,
-loads the plotly package's full plotly.min.js.
+Which plotly.js a page loads, and the other files of the site, are storykit.site.assets' business.
 """
 
 import base64
-import hashlib
-import itertools
 import json
 import math
 import re
 from datetime import date, datetime
-from functools import cache
 from html import escape
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,8 +25,10 @@ import plotly.io as pio
 from . import catalogue
 from .errors import StorykitError
 from .facts import GENERATED_CLASS, Prose, md
-from .paths import processed_dir
-from .tables import slug
+from .notebook import session
+from .notebook.contract import (CHART_CLASS, DATA_SUFFIX, DESCRIPTION_SUFFIX, META_KEY, PLOT_CLASS, PLOTLY_MIME,
+                                 TITLE_SUFFIX, geometry_key)
+from .paths import processed_dir, slug
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies; blue first,
 # yellow (weak on white) late.
@@ -44,10 +40,6 @@ TEXT, GRID, AXIS = "#1a1a1a", "#e3e3e3", "#595959"
 CONFIG = {"responsive": True, "displaylogo": False,
           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 GEO_TYPES = {"choropleth", "scattergeo"}
-ASSETS = Path(__file__).parent / "assets"
-PLOTLY_FULL = "plotly.min.js"  # the plotly package's own: every trace type
-PLOTLY_BUNDLE = "plotly-storykit.min.js"  # built by `make bundle` from js/: only these trace types
-BUNDLE_TRACES = frozenset({"scatter", "bar", "heatmap", "choropleth"})  # keep in step with js/entry.js
 BOUNDARY_NOTE = ("The boundaries and names shown do not imply official endorsement or acceptance by the "
                  "United Nations. Quneitra includes the Israeli-occupied Golan, as in the UN's layer.")
 
@@ -75,9 +67,6 @@ TEMPLATE = go.layout.Template(
 )
 pio.templates["storykit"] = TEMPLATE
 pio.templates.default = "storykit"
-
-_ids = itertools.count(1)
-
 
 def show(fig: go.Figure, data: pd.DataFrame, *, title: str | Prose, source: str | tuple[str, ...],
          notes: str | Prose | None = None, description: str | None = None) -> None:
@@ -112,7 +101,7 @@ def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, notes=Non
     fig = go.Figure(fig)  # a copy: the house template is applied without touching the caller's figure
     fig.update_layout(template=TEMPLATE)
     figure_json = json.loads(fig.to_json())
-    n = next(_ids)
+    n = session.next_chart()
     dom_id = f"sk-{slug(_plain(title_p))[:40] or 'chart'}-{n}"
     text = description or describe(fig)
     # The page shares map shapes through one cached asset per geometry; JupyterLab keeps them inline.
@@ -126,10 +115,10 @@ def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, notes=Non
     html = _figure_html(dom_id, page_json, title_p, notes_p, text, sources, [catalogue.get(s) for s in ids],
                         is_map, data, slug(_plain(title_p)) or "data")
     facts = list(title_p.facts) + (list(notes_p.facts) if notes_p else [])
-    metadata = {"storykit": {"kind": "chart", "title": _plain(title_p), "sources": used, "facts": facts,
+    metadata = {META_KEY: {"kind": "chart", "title": _plain(title_p), "sources": used, "facts": facts,
                              "geometries": geometries}}
     bundle = {
-        "application/vnd.plotly.v1+json": {**figure_json, "config": CONFIG},
+        PLOTLY_MIME: {**figure_json, "config": CONFIG},
         "text/html": html,
         "text/plain": f"<chart: {_plain(title_p)}>",
     }
@@ -156,31 +145,6 @@ def _inline_markdown(p: Prose) -> str:
     return MarkdownIt("commonmark").renderInline(p.markdown)
 
 
-def geometry_key(geojson: dict) -> str:
-    """The name a geometry goes by in the site's assets (and in plotly.js's PlotlyGeoAssets): its hash."""
-    text = json.dumps(geojson, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "geo-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def geometry_asset(key: str, geojson: dict) -> str:
-    """assets/<key>.js: registers the shapes with plotly.js, so a map names them instead of holding them."""
-    text = json.dumps(geojson, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
-    return f'(window.PlotlyGeoAssets=window.PlotlyGeoAssets||{{topojson:{{}}}})["{key}"]={text};\n'
-
-
-def page_geometries(plotly_json: dict, keys: list[str]) -> dict[str, dict]:
-    """The shapes behind `keys`, taken from the inline figure JSON of a chart's output."""
-    found = {}
-    for trace in plotly_json.get("data", []):
-        gj = trace.get("geojson")
-        if isinstance(gj, dict) and (key := geometry_key(gj)) in keys:
-            found[key] = gj
-    missing = set(keys) - set(found)
-    if missing:
-        raise StorykitError(f"A map's shapes ({', '.join(sorted(missing))}) are not in its output; show it again.")
-    return found
-
-
 def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, chart_sources, is_map, data, name):
     spec = json.dumps({**figure_json, "config": CONFIG}, separators=(",", ":"), ensure_ascii=False)
     spec = spec.replace("<", "\\u003c")  # nothing inside can close the script element
@@ -191,12 +155,14 @@ def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, ch
     source_line = "; ".join(f"{escape(s.publisher)}, {escape(s.title)} (licence: {escape(s.licence)})"
                             for s in chart_sources)
     parts = [
-        f'<figure class="sk-chart" aria-labelledby="{dom_id}-title" aria-describedby="{dom_id}-desc">',
-        f'<h2 class="sk-chart-title" id="{dom_id}-title">{_inline_markdown(title_p)}</h2>',
+        f'<figure class="{CHART_CLASS}" aria-labelledby="{dom_id}{TITLE_SUFFIX}" '
+        f'aria-describedby="{dom_id}{DESCRIPTION_SUFFIX}">',
+        f'<h2 class="sk-chart-title" id="{dom_id}{TITLE_SUFFIX}">{_inline_markdown(title_p)}</h2>',
         # No role="img": Plotly puts focusable controls inside the div. The page's charts.js draws it.
-        f'<div class="sk-plot" id="{dom_id}"></div>',
-        f'<p class="sk-description visually-hidden {GENERATED_CLASS}" id="{dom_id}-desc">{escape(description)}</p>',
-        f'<script type="application/json" id="{dom_id}-json">{spec}</script>',
+        f'<div class="{PLOT_CLASS}" id="{dom_id}"></div>',
+        f'<p class="sk-description visually-hidden {GENERATED_CLASS}" id="{dom_id}{DESCRIPTION_SUFFIX}">'
+        f'{escape(description)}</p>',
+        f'<script type="application/json" id="{dom_id}{DATA_SUFFIX}">{spec}</script>',
         "<figcaption>",
         f'<p class="sk-notes">{_inline_markdown(notes_p)}</p>' if notes_p else "",
         f'<p class="sk-source {GENERATED_CLASS}">Source: {source_line}.</p>',
@@ -206,76 +172,6 @@ def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, ch
         "</figcaption></figure>",
     ]
     return "\n".join(p for p in parts if p)
-
-
-def trace_types(figure: dict) -> set[str]:
-    """The trace types a figure's JSON draws, its animation frames included."""
-    traces = list(figure.get("data", [])) + [t for fr in figure.get("frames", []) for t in fr.get("data", [])]
-    return {t.get("type", "scatter") for t in traces}
-
-
-def plot_id(html: str) -> str:
-    """The id of the chart's plot div in the HTML `show` made."""
-    return re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1)
-
-
-def with_static(html: str, dom_id: str, svg: str) -> str:
-    """`html` with a static picture of the chart `dom_id` in its plot div, shown until the live chart
-    is drawn. Decorative (alt=""): the figure's text description says what the chart shows."""
-    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    div = re.compile(rf'<div\b[^>]*\bid="{re.escape(dom_id)}"[^>]*>')
-    return div.sub(lambda m: f'{m.group()}<img class="storykit-static" alt="" src="{src}">', html, count=1)
-
-
-# --- plotly.js for the site ---------------------------------------------------------------------
-
-
-def plotly_js() -> str:
-    """The plotly.js bundle of the installed plotly package (every trace type)."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
-
-
-@cache
-def plotly_bundle() -> str | None:
-    """The partial bundle `make bundle` built, or None if it was not built (no npm) or is for another
-    plotly.js than the plotly package writes figures for (`make bundle` again after updating js/)."""
-    from plotly.offline import get_plotlyjs_version
-
-    path = ASSETS / PLOTLY_BUNDLE
-    if not path.is_file():
-        return None
-    data = path.read_bytes()
-    expected = (ASSETS / f"{PLOTLY_BUNDLE}.sha256").read_text(encoding="utf-8").split()[0]
-    if hashlib.sha256(data).hexdigest() != expected:
-        raise StorykitError(f"{path} is not the bundle js/ builds: its SHA-256 differs from the one in "
-                            f"{PLOTLY_BUNDLE}.sha256. Run `make bundle` to build it again.")
-    text = data.decode("utf-8")
-    version = re.match(r"/\*! plotly\.js v(\S+) ", text)
-    return text if version and version.group(1) == get_plotlyjs_version() else None
-
-
-def plotly_file(name: str) -> Path:
-    """Where the plotly.js asset `name` comes from."""
-    if name == PLOTLY_BUNDLE:
-        return ASSETS / PLOTLY_BUNDLE
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-def page_plotly(types) -> str:
-    """The plotly.js asset a page whose charts draw trace types `types` loads."""
-    return PLOTLY_BUNDLE if plotly_bundle() is not None and set(types) <= BUNDLE_TRACES else PLOTLY_FULL
-
-
-def site_assets() -> dict[str, str]:
-    """The chart assets every site has: the drawing script and plotly.js (the partial bundle too, if built)."""
-    found = {"charts.js": (ASSETS / "charts.js").read_text(encoding="utf-8"), PLOTLY_FULL: plotly_js()}
-    if (bundle := plotly_bundle()) is not None:
-        found[PLOTLY_BUNDLE] = bundle
-    return found
 
 
 # --- maps ---------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fetch(args) -> int:
-    from .fetch import fetch
+    from .ingest.fetch import fetch
 
     got = fetch(args.ids or None)
     print(f"fetched {len(got)} source(s)" + (f": {', '.join(got)}" if got else "; all were already present and checked"))
@@ -49,13 +49,13 @@ def _fetch(args) -> int:
 
 
 def _process(args) -> int:
-    from .freeze import processing_is_current
+    from .ingest.snapshot import processing_is_current
     from .paths import processed_dir, raw_dir
 
     if not args.force and processing_is_current(raw_dir(), processed_dir()):  # without importing the cleaners
         print("processed 0 cleaner(s); everything was up to date")
         return 0
-    from .process import process
+    from .ingest.process import process
 
     ran = process(force=args.force)
     print(f"processed {len(ran)} cleaner(s)" + (f": {', '.join(ran)}" if ran else "; everything was up to date"))
@@ -66,7 +66,7 @@ def _status(args) -> int:
     from datetime import date
 
     from .paths import processed_dir
-    from .staleness import currency
+    from .ingest.staleness import currency
 
     today = date.today()
     for c in currency(processed_dir()).values():
@@ -79,7 +79,7 @@ def _status(args) -> int:
 
 
 def _build(args) -> int:
-    from .build import build
+    from .site.build import build
 
     published = build(args.reports, force=args.force, params=dict(args.params or []), wait=args.wait)
     print(f"published {len(published)} page(s) and the index in reports/" if published

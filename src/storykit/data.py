@@ -1,7 +1,7 @@
 """What notebooks read: the processed tables, by name, with the sources they came from.
 
 Notebooks never read raw files or paths of their own; a missing table says how to make it.
-Each call records what it served (storykit.freeze), even from the cache: a build makes a page again
+Each call records what it served (storykit.notebook.reads), even from the cache: a build makes a page again
 only when something it read has changed.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import freeze
+from .notebook import reads
 from .errors import StorykitError
 from .paths import processed_dir
 
@@ -29,7 +29,7 @@ def provinces() -> dict:
 def sources(name: str) -> tuple[str, ...]:
     """The catalogue ids a processed table was made from, as datapackage.json records them."""
     path = _path("datapackage", "json", record=False)
-    with freeze.reading(f"resource:{name}", path):  # this table's entry, not the whole file
+    with reads.reading(f"resource:{name}", path):  # this table's entry, not the whole file
         package = json.loads(path.read_text(encoding="utf-8"))
     for resource in package["resources"]:
         if resource["name"] == name:
@@ -40,7 +40,7 @@ def sources(name: str) -> tuple[str, ...]:
 def _path(name: str, suffix: str, record: bool = True) -> Path:
     path = processed_dir() / f"{name}.{suffix}"
     if record:
-        freeze.record_file(path)
+        reads.record_file(path)
     if not path.is_file():
         raise StorykitError(
             f"The processed table {name!r} is missing ({path.name} in {path.parent}). "

@@ -21,11 +21,8 @@ from html.parser import HTMLParser
 
 from . import catalogue
 from .errors import StorykitError
+from .notebook.contract import FACT_CLASS, GENERATED_CLASS, META_KEY, PARAMETER
 
-PARAMETER = "parameter"  # the source of a figure the reader chose, such as a window in days
-META_KEY = "storykit"
-FACT_CLASS = "fact"
-GENERATED_CLASS = "sk-generated"  # text the build wrote from data or the catalogue, not prose
 
 
 class UntracedFigure(StorykitError, ValueError):
@@ -85,6 +82,11 @@ def fact(value, *, source: str | tuple[str, ...] | list[str], what: str, fmt: st
     if not what.strip():
         raise StorykitError("fact(...) needs `what`: the words that say what the figure counts.")
     return Fact(value, ids, what, fmt, headline)
+
+
+def people(value, what: str, source: str | tuple[str, ...], **options) -> Fact:
+    """A count of people as a fact: a whole number (the fraction dropped)."""
+    return fact(int(value), source=source, what=what, **options)
 
 
 def _is_missing(value) -> bool:

@@ -1,6 +1,7 @@
 """Where the project's folders are, wherever a command or a notebook is started from."""
 
 import os
+import re
 from pathlib import Path
 
 
@@ -26,5 +27,6 @@ def processed_dir() -> Path:
     return project_root() / "data" / "processed"
 
 
-def reports_dir() -> Path:
-    return project_root() / "reports"
+def slug(text: str) -> str:
+    """A name for a file or an element id made from text: "Deir-ez-Zor 2016" -> "deir-ez-zor-2016"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ..errors import DataError
-from ..gazetteer import Gazetteer, UnknownPlaceError, is_no_place
+from ...errors import DataError
+from ...gazetteer import Gazetteer, UnknownPlaceError, is_no_place
 from ..tables import PCODE, SOURCE, Field, Schema, today
 from . import Inputs, cleaner, read_raw
 

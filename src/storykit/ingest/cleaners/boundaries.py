@@ -8,7 +8,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..errors import DataError
+from ...errors import DataError
 from ..tables import PCODE, SOURCE, Field, Schema
 from . import Inputs, cleaner, read_raw
 

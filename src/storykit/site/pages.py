@@ -2,34 +2,28 @@
 
 Only what storykit's helpers displayed (`facts.page`, `facts.say`, `charts.show`) and the
 notebook's Markdown cells reach the page; code, prompts, streams, stray outputs and tracebacks
-never do. Before a page is written it is checked: every number in its prose is a recorded fact,
-it names no local path, it loads nothing from another host, and it stays under the size limit.
+never do. Every number in its prose must be a recorded fact; storykit.site.checks then checks
+the page as a whole.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from html import escape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from . import catalogue
-from .errors import StorykitError
-from .facts import META_KEY, PARAMETER, check_prose
+from .. import catalogue
+from ..facts import check_prose
+from ..notebook.contract import META_KEY, PARAMETER, PLOTLY_MIME, plot_id
+from . import assets
+from .checks import PageError, strip_ansi
+from .parameters import cell_label
 
 TEMPLATES = Path(__file__).parent / "templates"
-MAX_PAGE_BYTES = 400_000  # the shared plotly.js aside
 SITE_TITLE = "Syria's war in numbers"
-PLOTLY_MIME = "application/vnd.plotly.v1+json"
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-class PageError(StorykitError):
-    """A notebook's output cannot be published as it is."""
 
 
 @dataclass
@@ -57,14 +51,8 @@ class Page:
         return out
 
 
-def read(path: Path) -> nbformat.NotebookNode:
-    return nbformat.read(path, as_version=4)
-
-
 def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     """Check an executed notebook and render its publishable part; raise PageError if it must not publish."""
-    from .charts import page_geometries, plot_id, trace_types  # plotly is slow to import: only when needed
-
     declared = []
     facts: list[dict] = []
     sources: list[str] = []
@@ -84,7 +72,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
         kept = []
         for out in cell.get("outputs", []):
             if out.output_type == "error":
-                message = ANSI.sub("", f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
+                message = strip_ansi(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
                 raise PageError(f"{at}: the notebook stopped with {message}")
             meta = out.get("metadata", {}).get(META_KEY)
             if meta is None:
@@ -105,11 +93,11 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 sources += meta.get("sources", [])
                 charts += 1
                 figure = out.data.get(PLOTLY_MIME, {})
-                traces |= trace_types(figure)
+                traces |= assets.trace_types(figure)
                 if first_chart is None:
                     first_chart = {"id": plot_id(out.data["text/html"]), "figure": figure}
                 if meta.get("geometries"):
-                    geometries |= page_geometries(figure, meta["geometries"])
+                    geometries |= assets.page_geometries(figure, meta["geometries"])
             else:
                 raise PageError(f"{at}: unknown storykit output kind {kind!r}.")
             for f in recorded:
@@ -130,18 +118,6 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"], body=_exporter()
                 .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=unique, charts=charts,
                 geometries=geometries, traces=sorted(traces), first_chart=first_chart)
-
-
-def cell_label(nb: nbformat.NotebookNode, index: int) -> str:
-    """'cell 3 (“first words…”)': the position in the notebook as the reporter wrote it, without the
-    cell Papermill injects for parameters, and the start of the cell so it can be found."""
-    injected = sum("injected-parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells[:index])
-    cell = nb.cells[index]
-    if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-        return "the parameters Papermill injected"
-    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
-    first = first if len(first) <= 50 else first[:49] + "\u2026"
-    return f"cell {index + 1 - injected} (\u201c{first}\u201d)"
 
 
 def _summary_html(meta: dict, at: str) -> str:
@@ -190,15 +166,13 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
     With `first_paint`, the first chart is also drawn now, as a picture the page shows at once
     (storykit.firstpaint), until plotly.js has loaded and drawn the live chart.
     """
-    from .charts import page_plotly, plotly_file, with_static
-
-    plotly = page_plotly(page.traces)
+    plotly = assets.page_plotly(page.traces)
     body = page.body
     if first_paint and page.first_chart:
         from .firstpaint import svg
 
-        if (picture := svg(page.first_chart["figure"], plotly_file(plotly))) is not None:
-            body = with_static(body, page.first_chart["id"], picture)
+        if (picture := svg(page.first_chart["figure"], assets.plotly_file(plotly))) is not None:
+            body = assets.with_static(body, page.first_chart["id"], picture)
     sources = [catalogue.get(s) for s in page.sources]
     return environment().get_template("page.html.j2").render(
         site_title=SITE_TITLE, root=root, page=page, body=body, built=built_text(built or now()), sources=sources,
@@ -207,17 +181,16 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
     )
 
 
-def assets() -> dict[str, str]:
+def prepare_assets() -> dict[str, str]:
     """The files every site has in assets/, by name: the style sheet, the charts' script and plotly.js.
 
     A build asks for them just before it makes pages: Chromium starts then, for the first paints,
     while the build waits for its kernels.
     """
-    from .charts import site_assets
     from .firstpaint import prepare
 
     prepare()
-    return {"style.css": (TEMPLATES / "style.css").read_text(encoding="utf-8")} | site_assets()
+    return assets.site_assets()
 
 
 def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlines: list[dict],
@@ -243,91 +216,3 @@ def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlin
 def _main(html: str) -> str:
     start, end = html.find("<main"), html.find("</main>")
     return html[start:end]
-
-
-# --- checks on a finished page ------------------------------------------------------------------
-
-LOCAL_PATH = re.compile(
-    r"(?<![\w.:/])/(?:home|root|tmp|Users|work|var|opt|mnt|srv|private)/[\w.-]"
-    r"|(?<!\w)[A-Za-z]:\\(?:[\w .-]+\\)+"  # C:\Users\...
-    r"|file:/"
-)
-LEAKS = (
-    ("Traceback (most recent call last)", "a Python traceback"),
-    ("\x1b[", "terminal colour codes from a traceback"),
-    ('class="jp-InputArea', "code input"),
-    ('class="jp-InputPrompt', "an input prompt"),
-    ('class="jp-OutputPrompt', "an output prompt"),
-)
-PROMPT = re.compile(r"\b(?:In|Out)\s?\[\s*\d*\s*\]:")
-EMBEDDED = re.compile(r'base64,[A-Za-z0-9+/=]+|"bdata":"[^"]*"')  # encoded data may hold any letters
-
-
-def check_published(html: str, where: str, local: tuple[str, ...] = ()) -> None:
-    """Refuse a page that is too big, shows code, prompts or tracebacks, names a local path, or
-    would load anything from another host."""
-    size = len(html.encode("utf-8"))
-    if size > MAX_PAGE_BYTES:
-        raise PageError(f"{where}: the page weighs {size:,} bytes, over the {MAX_PAGE_BYTES:,} limit; "
-                        "plot fewer points (aggregate by week or month) or split the page.")
-    text = EMBEDDED.sub("", html)
-    for needle, what in LEAKS:
-        if needle in text:
-            raise PageError(f"{where}: the page shows {what}; it must not be published.")
-    if m := PROMPT.search(text):
-        raise PageError(f"{where}: the page shows a notebook prompt {m.group()!r}.")
-    for path in filter(None, local):
-        if path in text:
-            raise PageError(f"{where}: the page names the local path {path}; a page must not reveal the machine.")
-    if m := LOCAL_PATH.search(text):
-        raise PageError(f"{where}: the page names a local path near {text[max(0, m.start() - 30):m.end() + 30]!r}.")
-    finder = _ExternalLoads()
-    finder.feed(text)
-    if finder.found:
-        raise PageError(f"{where}: the page would load from another host: {', '.join(finder.found[:3])}. "
-                        "Pages load only their own files (assets/); no CDN, no web fonts.")
-
-
-class _ExternalLoads(HTMLParser):
-    """URLs a browser would fetch on its own (not links a reader may follow) that leave the site."""
-
-    FETCHED = {("script", "src"), ("link", "href"), ("img", "src"), ("img", "srcset"), ("iframe", "src"),
-               ("source", "src"), ("source", "srcset"), ("video", "src"), ("video", "poster"), ("audio", "src"),
-               ("embed", "src"), ("object", "data"), ("input", "src"), ("track", "src"), ("image", "href")}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self._in = None
-
-    def handle_starttag(self, tag, attrs):
-        self._in = tag
-        for name, value in attrs:
-            if value is None:
-                continue
-            if (tag, name) in self.FETCHED and _is_external(value):
-                self.found.append(value)
-            if name == "style":
-                self._css(value)
-
-    def handle_data(self, data):
-        if self._in == "style":
-            self._css(data)
-        elif self._in == "script":
-            # Inside scripts (chart JSON, drawing code) any absolute URL would be fetched by plotly.js.
-            self.found += re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s\"')]*", data)
-
-    def handle_endtag(self, tag):
-        self._in = None
-
-    def _css(self, css: str):
-        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)|@import\s+['\"]([^'\"]+)", css):
-            value = next(u for u in url if u)
-            if _is_external(value):
-                self.found.append(value)
-
-
-def _is_external(url: str) -> bool:
-    url = url.strip().lower()
-    return url.startswith(("http:", "https:", "//", "ftp:", "ws:", "wss:")) or ("://" in url.split(",")[0]
-                                                                              and not url.startswith("data:"))

@@ -4,7 +4,6 @@ One schema serves three purposes: it types and checks a cleaner's output, it is 
 datapackage.json in Frictionless form, and the Frictionless validator checks the files against it.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import atomic_path
-from .errors import DataError
+from ..atomic import atomic_path
+from ..errors import DataError
 
 DTYPES = {"integer": "Int64", "number": "Float64", "string": "string", "boolean": "boolean"}
 
@@ -150,7 +149,3 @@ def _check(column: pd.Series, f: Field, table: str, where: str, keys: pd.DataFra
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -4,27 +4,29 @@ A cleaner runs again only when its raw files, its code or what it needs changed;
 those is kept in data/processed/.fingerprints.json. datapackage.json describes every table, with
 the sources and licences each one was made from. A snapshot of what a complete run saw lets
 `storykit process` with nothing changed say so without importing the cleaners
-(storykit.freeze.processing_is_current).
+(storykit.ingest.snapshot).
 """
 
+import ast
 import hashlib
 import inspect
 import json
+import sys
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, atomic, catalogue, tables
+from .. import __version__, atomic, catalogue
+from . import tables
 from .cleaners import Cleaner, Inputs, all_cleaners
-from .errors import DataError
+from ..errors import DataError
 from .fetch import is_present
-from .freeze import save_processing_snapshot
-from .paths import processed_dir, raw_dir
+from .snapshot import save_processing_snapshot
+from ..paths import processed_dir, raw_dir
 
 STATE = ".fingerprints.json"
-SHARED_CODE = ("tables.py", "gazetteer.py", "cleaners/__init__.py")
 
 
 def process(raw_root: Path | None = None, out: Path | None = None, force: bool = False, log=print) -> list[str]:
@@ -59,13 +61,54 @@ def fingerprint(c: Cleaner, state: dict, producers: dict[str, str]) -> str:
     for sid in c.sources:
         for f in catalogue.get(sid).files:
             h.update(f.sha256.encode())
-    h.update(inspect.getsource(inspect.getmodule(c.run)).encode())
-    pkg = Path(__file__).parent
-    for name in SHARED_CODE:
-        h.update((pkg / name).read_bytes())
+    for path in code_of(inspect.getmodule(c.run).__name__):
+        h.update(path.read_bytes())
     for need in c.needs:
         h.update(state.get(producers[need], "").encode())
     return h.hexdigest()
+
+
+def code_of(module: str) -> list[Path]:
+    """The files of `module` and of every storykit module it imports, directly or not: the code a
+    cleaner runs, wherever it lives."""
+    top = __name__.split(".")[0]
+    seen, todo = {}, [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or not name.startswith(top):
+            continue
+        path = Path(sys.modules[name].__file__ if name in sys.modules else _find(name))
+        seen[name] = path
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.ImportFrom):
+                base = _absolute(node, name, path)
+                todo += [base] + [f"{base}.{a.name}" for a in node.names if _is_module(f"{base}.{a.name}")]
+            elif isinstance(node, ast.Import):
+                todo += [a.name for a in node.names]
+    return [seen[n] for n in sorted(seen)]
+
+
+def _absolute(node: ast.ImportFrom, name: str, path: Path) -> str:
+    if not node.level:
+        return node.module or ""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+    return f"{base}.{node.module}" if node.module else base
+
+
+def _find(name: str) -> str:
+    import importlib.util
+
+    return importlib.util.find_spec(name).origin
+
+
+def _is_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _require_raw(c: Cleaner, raw_root: Path) -> None:

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
 CURRENT = "unhcr_population"  # UNHCR's current release of the refugees table
 EARLIER = "unhcr_hdx_origin_syr"  # the earlier revision, to 2017, as published on HDX

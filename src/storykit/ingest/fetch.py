@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 
-from . import catalogue
-from .errors import FetchError
-from .atomic import READABLE
+from .. import catalogue
+from ..errors import FetchError
+from ..atomic import READABLE
 
 CHUNK = 1 << 16
 ATTEMPTS = 3
@@ -45,7 +45,7 @@ def is_present(source: catalogue.Source, root: Path) -> bool:
 
 def fetch(ids: list[str] | None = None, root: Path | None = None, mirror: str | None = None, progress=None) -> list[str]:
     """Fetch the named sources (all when none are named); returns the ids actually downloaded."""
-    from .paths import raw_dir
+    from ..paths import raw_dir
 
     root = root or raw_dir()
     mirror = mirror if mirror is not None else mirror_base()

@@ -8,12 +8,11 @@ from datetime import date
 
 import geopandas as gpd
 import pandas as pd
-import pyreadr
 
-from ..errors import DataError
-from ..gazetteer import Gazetteer, UnknownPlaceError
+from ...errors import DataError
+from ...gazetteer import Gazetteer, UnknownPlaceError
 from ..tables import PCODE, SOURCE, Field, Schema, this_year, today
-from . import Inputs, cleaner, read_raw
+from . import Inputs, cleaner, read_rda, require_columns
 
 GED = "ucdp_ged_syria_2016_2019"
 BRDS = "ucdp_country_year"
@@ -104,20 +103,6 @@ DEATHS_NATIONAL = Schema(
         "and non-state violence, so it is lower than the GED event totals for the same years."
     ),
 )
-
-
-def read_rda(path, name: str) -> pd.DataFrame:
-    objects = read_raw(path, pyreadr.read_r)
-    if name not in objects:
-        raise DataError(f"{path}: no R object called {name!r} (found {', '.join(objects) or 'none'}). "
-                        "Check the file is the one the catalogue names.")
-    return objects[name].reset_index(drop=True)
-
-
-def require_columns(frame: pd.DataFrame, columns, where) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(f"{where}: no column {', '.join(missing)}; found {', '.join(map(str, frame.columns))}.")
 
 
 @cleaner(sources=(GED,), outputs=(CONFLICT_EVENTS,), needs=("gazetteer", "provinces"))

@@ -11,8 +11,9 @@ would pile a year's deaths onto 1 January, nor spread over the range, which woul
 
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
+VIOLENCE = {1: "State-based", 2: "Non-state", 3: "One-sided"}  # UCDP's type_of_violence
 SIDES = ("side_a", "side_b")
 DEATHS = ("deaths_best", "deaths_low", "deaths_high")
 MAX_SPAN_DAYS = 7  # GED date_prec 3 ("within a week") is the widest range still placed on a day

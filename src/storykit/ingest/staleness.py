@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import catalogue
+from .. import catalogue
 
 # Period columns, most precise first, and how to turn a value into the last day it covers.
 # (pandas is imported where a table is read: a build with nothing to do reuses the dates it found.)
@@ -55,8 +55,3 @@ def currency(processed: Path) -> dict[str, Currency]:
         for sid, s in catalogue.sources().items()
     }
 
-
-def stale(processed: Path, today: date | None = None) -> list[str]:
-    """A message for every source whose figures are older than its catalogue allows."""
-    today = today or date.today()
-    return [c.message(today) for c in currency(processed).values() if c.is_stale(today)]

@@ -10,9 +10,9 @@ Deaths no source could place in a governorate (blank pcode) are counted apart, n
 
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
+from .conflict import VIOLENCE
 
-VIOLENCE = {1: "State-based", 2: "Non-state", 3: "One-sided"}
 
 # What each series counts, as charts and tables name it.
 UCDP_YEARLY = "UCDP yearly: state-based battle deaths"

@@ -7,14 +7,13 @@ build exports one page while the kernels run the next ones.
 
 Reuse, and what makes it safe: before each page its kernel gets a fresh namespace (IPython's
 %reset -f), the notebook's folder as working directory, and recording of the page's inputs
-(storykit.freeze.begin_page). What carries over from one page to the next is module state that
+(storykit.notebook.session). What carries over from one page to the next is module state that
 does not depend on the page: imported modules, storykit.data's tables (cached per file version).
 A page that fails in any way ends its kernel; the next page gets a new one. With
 `reuse_kernels = false` in reports.toml every page gets a new kernel (for a notebook that changes
 library-wide settings a later page would inherit).
 
-Parameters are injected as Papermill does (a cell tagged injected-parameters after the cell tagged
-parameters), without importing Papermill: its start-up alone costs seconds.
+Parameters are injected as Papermill does (storykit.site.parameters).
 
 A cell over `cell_timeout`, a page over `notebook_timeout`, a kernel that dies, and every kernel
 when the run ends or is interrupted: the kernel's whole process group is killed, so nothing a
@@ -24,7 +23,6 @@ notebook started outlives its page.
 import ast
 import asyncio
 import json
-import math
 import os
 import queue
 import signal
@@ -35,14 +33,18 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from .atomic import write_text
+from ..atomic import write_text
+from ..notebook import session
+from .checks import PageError, strip_ansi
+from .parameters import cell_label, inject
 
 STARTUP = 60  # seconds a kernel may take to answer once started
 PREPARE = 120  # seconds storykit's own calls in a kernel (imports, a fresh namespace) may take
-WARM = "import storykit.freeze, storykit.data, storykit.charts"
-BEGIN = "__import__('storykit.freeze', fromlist=['_']).begin_page({cwd!r})"
-READS = "__import__('storykit.freeze', fromlist=['_']).end_page()"
-INJECTED = "injected-parameters"
+# What the build runs in a kernel, named through the module itself so that moving it moves this too.
+SESSION = f"__import__({session.__name__!r}, fromlist=['_'])"
+WARM = f"{SESSION}.warm()"
+BEGIN = SESSION + ".begin_page({cwd!r})"
+READS = f"{SESSION}.end_page()"
 
 started = 0  # kernels this process has started (a build with nothing to make starts none)
 
@@ -67,35 +69,6 @@ class Result:
     nb: dict | None = None
     reads: dict | None = None  # {input name: stat when read} (storykit.freeze)
     error: BaseException | None = None
-
-
-def inject(nb, parameters: dict):
-    """The notebook (a NotebookNode) with `parameters` in a cell tagged injected-parameters after the cell tagged
-    parameters (at the top if there is none), replacing one an earlier run left."""
-    import nbformat
-
-    if not parameters:
-        return nb
-    source = "# Parameters\n" + "".join(f"{name} = {literal(value)}\n" for name, value in parameters.items())
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["tags"] = [INJECTED]
-    cells = [c for c in nb.cells if INJECTED not in c.get("metadata", {}).get("tags", [])]
-    at = next((i + 1 for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
-    nb.cells = cells[:at] + [cell] + cells[at:]
-    return nb
-
-
-def literal(value) -> str:
-    """Python source for a parameter value from reports.toml or the command line."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{literal(str(k))}: {literal(v)}" for k, v in value.items()) + "}"
-    return repr(str(value))  # a TOML date or time: as text, as Papermill does
 
 
 class Kernel:
@@ -175,8 +148,6 @@ class Kernel:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-        from . import pages
-
         class Client(NotebookClient):
             """nbclient running cells in the pool's kernel (none of its own, no signal handlers)."""
 
@@ -194,7 +165,7 @@ class Kernel:
             self.kill()  # nbclient then sees a dead kernel and stops
 
         def where_stopped() -> str:
-            return pages.cell_label(nb, progress["index"]) if "index" in progress else "before its first cell"
+            return cell_label(nb, progress["index"]) if "index" in progress else "before its first cell"
 
         watchdog = asyncio.get_running_loop().call_later(pool.notebook_timeout, stop)
         try:
@@ -206,17 +177,17 @@ class Kernel:
             reads = json.loads((await self.call("", {"reads": READS}))["reads"])
             return nb, reads
         except CellExecutionError as e:
-            raise pages.PageError(f"{where}, {where_stopped()} stopped with {e.ename}: "
-                                  f"{pages.ANSI.sub('', str(e.evalue))}") from None
+            raise PageError(f"{where}, {where_stopped()} stopped with {e.ename}: "
+                                  f"{strip_ansi(str(e.evalue))}") from None
         except CellTimeoutError:
-            raise pages.PageError(f"{where}, {where_stopped()} ran longer than the {pool.cell_timeout} s a cell "
+            raise PageError(f"{where}, {where_stopped()} ran longer than the {pool.cell_timeout} s a cell "
                                   "may take (cell_timeout in reports.toml) and was stopped.") from None
         except DeadKernelError:
             if overtime.is_set():
-                raise pages.PageError(f"{where}: the notebook ran longer than the {pool.notebook_timeout} s it may "
+                raise PageError(f"{where}: the notebook ran longer than the {pool.notebook_timeout} s it may "
                                       f"take (notebook_timeout in reports.toml) and was stopped in "
                                       f"{where_stopped()}.") from None
-            raise pages.PageError(f"{where}, {where_stopped()}: the kernel died while running this cell (it ran "
+            raise PageError(f"{where}, {where_stopped()}: the kernel died while running this cell (it ran "
                                   "out of memory, crashed, or the code ended its process).") from None
         finally:
             watchdog.cancel()

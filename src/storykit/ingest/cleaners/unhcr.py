@@ -11,12 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pyreadr
 
-from ..errors import DataError
-from ..gazetteer import Gazetteer, UnknownPlaceError, is_no_place
+from ...errors import DataError
+from ...gazetteer import Gazetteer, UnknownPlaceError, is_no_place
 from ..tables import PCODE, SOURCE, Field, Schema, this_year, today
-from . import Inputs, cleaner, read_csv_text, read_raw
+from . import Inputs, cleaner, read_csv_text, read_rda
 
 SYRIA = "SYR"
 
@@ -227,16 +226,6 @@ def idps_by_governorate(idps: pd.DataFrame, gaz: Gazetteer, where: str) -> pd.Da
             f"(a split) or repeat each other (two names for one place) before cleaning."
         )
     return out
-
-
-def read_rda(path: Path, name: str, columns: list[str]) -> pd.DataFrame:
-    frames = read_raw(path, pyreadr.read_r)
-    if name not in frames:
-        raise DataError(f"{path}: expected an R object called {name!r}, found {', '.join(frames)}.")
-    absent = [c for c in columns if c not in frames[name].columns]
-    if absent:
-        raise DataError(f"{path}: {name} has no column {absent}; found {list(frames[name].columns)}.")
-    return frames[name]
 
 
 def read_population(path: Path) -> pd.DataFrame:

@@ -21,8 +21,8 @@ import pyogrio.errors
 import pyreadr
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .. import catalogue
-from ..errors import DataError
+from ... import catalogue
+from ...errors import DataError
 from ..tables import Schema
 
 
@@ -105,6 +105,22 @@ def read_raw(path: Path, reader: Callable, **options):
             f"({type(e).__name__}: {str(e).strip() or 'no detail'}). It is damaged, cut short or not the file the "
             "catalogue names: run `storykit fetch`, which replaces a copy that fails its SHA-256 check."
         ) from None
+
+
+def read_rda(path: Path, name: str, columns=()) -> pd.DataFrame:
+    """The R object `name` of an .rda file, with the `columns` it must have."""
+    objects = read_raw(path, pyreadr.read_r)
+    if name not in objects:
+        raise DataError(f"{path}: no R object called {name!r} (found {', '.join(objects) or 'none'}). "
+                        "Check the file is the one the catalogue names.")
+    require_columns(objects[name], columns, f"{path}, R object {name!r}")
+    return objects[name].reset_index(drop=True)
+
+
+def require_columns(frame: pd.DataFrame, columns, where) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{where}: no column {', '.join(missing)}; found {', '.join(map(str, frame.columns))}.")
 
 
 def read_csv_text(path: Path, columns: list[str] = ()) -> pd.DataFrame:

@@ -10,8 +10,8 @@ from datetime import date
 
 import pandas as pd
 
-from ..errors import DataError
-from ..gazetteer import Gazetteer, UnknownPlaceError, is_no_place
+from ...errors import DataError
+from ...gazetteer import Gazetteer, UnknownPlaceError, is_no_place
 from ..tables import PCODE, SOURCE, Field, Schema, today
 from . import Inputs, cleaner, read_csv_text
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .gazetteer import Gazetteer, UnknownPlaceError
+from ..gazetteer import Gazetteer, UnknownPlaceError
+from .conflict import VIOLENCE
 
 TABLES = ("gazetteer", "idps_by_governorate", "idp_movements", "conflict_events", "victims")
-VIOLENCE = {1: "State-based", 2: "Non-state", 3: "One-sided"}  # UCDP's type_of_violence
 # A chart with fewer non-zero bars than this says less than a sentence: the notebook writes one instead.
 MIN_POINTS = 6
 _PCODE_LIKE = re.compile(r"\s*[A-Za-z]{2}\d+\s*")
@@ -86,7 +86,7 @@ def resolve(value, gazetteer: Gazetteer | None = None) -> str:
 
 
 def _gazetteer() -> Gazetteer:
-    from .paths import processed_dir
+    from ..paths import processed_dir
 
     return Gazetteer.load(processed_dir() / "gazetteer.parquet")
 
@@ -132,13 +132,13 @@ def deaths_by_month(events: pd.DataFrame, pcode: str) -> pd.DataFrame:
                           violence=events["type_of_violence"].map(VIOLENCE))
     bad = frame[frame["violence"].isna()]
     if len(bad):
-        from .errors import DataError
+        from ..errors import DataError
 
         values = ", ".join(map(str, bad["type_of_violence"].unique()))
         rows = bad["event_id"] if "event_id" in bad else bad.index
         raise DataError(f"conflict_events: type_of_violence {values} (event_id {', '.join(map(str, rows[:5]))}) is "
                         f"not one of UCDP's types {sorted(VIOLENCE)}; check the table, or add the type to "
-                        "storykit.profiles.VIOLENCE.")
+                        "storykit.stories.conflict.VIOLENCE.")
     index = pd.MultiIndex.from_product([_month_range(events["date_start"]), list(VIOLENCE.values())],
                                        names=["month", "violence"])
     here = frame[frame["pcode"] == pcode].groupby(["month", "violence"])["deaths_best"].sum()
@@ -221,7 +221,7 @@ def listing(labels, values, *, source, what: str, fmt: str = "") -> tuple[str, d
 
     For parts too thin for a chart: the notebook says the few figures instead of drawing them.
     """
-    from .facts import fact
+    from ..facts import fact
 
     fields, parts = {}, []
     for i, (label, value) in enumerate(zip(labels, values)):
@@ -255,7 +255,7 @@ def build(pcode: str, tables: dict[str, pd.DataFrame], sources: dict[str, tuple[
 
 def load(governorate) -> Profile:
     """The profile of a governorate named as the notebook's parameter, from data/processed (read once)."""
-    from . import data
+    from .. import data
 
     pcode = resolve(governorate)
     tables = {name: data.table(name) for name in TABLES}

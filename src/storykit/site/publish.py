@@ -21,12 +21,10 @@ import socket
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from .errors import StorykitError
-from .atomic import write_text
+from ..errors import StorykitError
+from ..atomic import write_text
 
 STORE = ".site"
 TEMP_LINK = ".reports-"  # prefix of a link (or a replaced folder) on its way in (or out)
@@ -187,85 +185,3 @@ def _exchange(a: Path, b: Path) -> None:
     if rename(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), exchange) != 0:
         code = ctypes.get_errno()
         raise OSError(code, os.strerror(code), str(b))
-
-
-# --- the check a version passes before it is published ------------------------------------------
-
-class _Parts(HTMLParser):
-    """What a page is made of: its charts (figure, plot, data), its marked figures, its local references."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.figures, self.plots, self.data, self.facts, self.refs = 0, [], set(), [], []
-        self._fact: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        classes = (a.get("class") or "").split()
-        if tag == "figure" and "sk-chart" in classes:
-            self.figures += 1
-        elif tag == "div" and "sk-plot" in classes:
-            self.plots.append(a.get("id"))
-        elif tag == "script" and a.get("type") == "application/json":
-            self.data.add(a.get("id"))
-        elif tag == "span" and "fact" in classes:
-            self._fact = []
-        for name in ("src", "href"):
-            if a.get(name):
-                self.refs.append(a[name])
-
-    def handle_data(self, data):
-        if self._fact is not None:
-            self._fact.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "span" and self._fact is not None:
-            self.facts.append("".join(self._fact))
-            self._fact = None
-
-
-def check_page(html: str, rel: str, folder: Path, entry: dict | None = None, coming: tuple[str, ...] = ()) -> list[str]:
-    """What is wrong with the page `rel` of the version in `folder`: an incomplete file, a file it
-    loads or links that is not there (or in `coming`), and (given its manifest entry) a chart or
-    traced figure that differs from what the notebook recorded."""
-    problems = []
-    if not (html.startswith("<!doctype html>") and html.rstrip().endswith("</html>") and "</main>" in html):
-        problems.append(f"{rel} is not a complete page")
-    parts = _Parts()
-    parts.feed(html)
-    parts.close()
-    base = (folder / rel).parent
-    for ref in dict.fromkeys(parts.refs):
-        target = urlsplit(ref)
-        if target.scheme or target.netloc or not target.path:
-            continue  # a link out of the site (a publisher's page), a data: URI, or #a-place on the page
-        path = (base / unquote(target.path)).resolve()
-        inside = path.is_relative_to(folder.resolve()) and path.relative_to(folder.resolve()).as_posix()
-        if not inside or not (path.is_file() or inside in coming):
-            problems.append(f"{rel} refers to {ref}, which is not in the site")
-    if entry is not None:
-        drawn = [p for p in parts.plots if f"{p}-json" in parts.data]
-        if not parts.figures == len(drawn) == entry.get("charts", 0):
-            problems.append(f"{rel} has {len(drawn)} complete chart(s) of the {entry.get('charts', 0)} its notebook "
-                            "showed")
-        changed = sorted(set(parts.facts) - {f["text"] for f in entry.get("facts", [])})
-        if changed:
-            problems.append(f"{rel} shows figure(s) {', '.join(changed)} that its notebook did not record")
-    return problems
-
-
-def check_version(folder: Path, pages: list[str]) -> list[str]:
-    """Problems of the version as a whole: every page there and complete, nothing else but assets."""
-    problems = []
-    expected = set(pages) | {"index.html"}
-    for rel in sorted(expected):
-        path = folder / rel
-        if not path.is_file():
-            problems.append(f"{rel} is missing")
-            continue
-        problems += check_page(path.read_text(encoding="utf-8"), rel, folder)
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel not in expected and not (rel.startswith("assets/") and not path.name.startswith(".")):
-            problems.append(f"{rel} is not part of the site (a leftover file)")
-    return problems

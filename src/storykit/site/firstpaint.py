@@ -1,12 +1,13 @@
 """A static first paint: a page's first chart drawn at build time by plotly.js itself, in headless
 Chromium, as an SVG picture the page shows at once, until assets/charts.js draws the live chart.
 
-Chromium runs in a worker process (`python -m storykit.firstpaint`), started when a build stages its
+Chromium runs in a worker process (`python -m storykit.site.firstpaint`), started when a build stages its
 assets (so while its kernels start) or on first use: it loads each plotly.js once, and each map's
 shapes once, then turns each figure it is sent into SVG. It ends when the process that
 started it does (its input closes) or after IDLE seconds without work, and it never inherits
 STORYKIT_HOME (it reads no project data). Without Chromium (STORYKIT_CHROMIUM names one, else the
-first of CHROMIUM on the PATH) pages get no static first paint, and the build is told once.
+first of CHROMIUM on the PATH) pages get no static first paint, and the build says so once, in one
+line on standard error.
 """
 
 import json
@@ -17,8 +18,9 @@ import shutil
 import subprocess
 import sys
 import threading
-import warnings
 from pathlib import Path
+
+from ..notebook.contract import geometry_key
 
 # A chart's width on a wide screen (style.css: a 46rem column, charts 6rem wider on each side, less
 # the padding); narrower screens scale the picture down until the live chart replaces it.
@@ -101,7 +103,7 @@ class _Worker:
         if self.failed or (self.proc is not None and self.proc.poll() is None):
             return
         env = {k: v for k, v in os.environ.items() if k != "STORYKIT_HOME"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "storykit.firstpaint"], env=env, text=True,
+        self.proc = subprocess.Popen([sys.executable, "-m", __spec__.name], env=env, text=True,
                                      encoding="utf-8", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
         self.ready, self.sent = False, set()
@@ -118,10 +120,15 @@ class _Worker:
         self.failed = why
         self.proc.kill()
         self.proc.wait()
-        warnings.warn(f"No static first paint on the pages: {why}", stacklevel=5)
+        say(f"No static first paint on the pages: {why}")
 
 
 _worker = _Worker()
+
+
+def say(line: str) -> None:
+    """One plain line for whoever runs the build: no code, no path of storykit's."""
+    print(f"storykit: {line}", file=sys.stderr, flush=True)
 
 
 def prepare() -> None:
@@ -131,8 +138,6 @@ def prepare() -> None:
 
 def svg(figure: dict, plotly: Path, width: int = WIDTH) -> str | None:
     """The figure as SVG, drawn by the plotly.js in the file `plotly`; None if there is no Chromium."""
-    from .charts import geometry_key
-
     layout = figure.get("layout", {})
     height = layout.get("height") or layout.get("template", {}).get("layout", {}).get("height") or HEIGHT
     # Map shapes go to the worker once, by key, as pages share them (a map of each governorate).
@@ -144,7 +149,7 @@ def svg(figure: dict, plotly: Path, width: int = WIDTH) -> str | None:
     try:
         drawn = _worker.draw({"plotly": str(plotly), "figure": figure, "width": width, "height": height}, shapes)
     except RuntimeError as e:  # the live chart will say more, in the reader's console
-        warnings.warn(f"No static first paint for a chart: plotly.js could not draw it ({e}).", stacklevel=2)
+        say(f"No static first paint for a chart: plotly.js could not draw it ({e}).")
         return None
     return _tidy(drawn) if drawn is not None else None
 

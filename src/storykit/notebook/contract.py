@@ -1,0 +1,58 @@
+"""The contract between a notebook's outputs and the build, defined once for both sides.
+
+A storykit output carries its record under META_KEY in the output's metadata ({"kind": one of
+KINDS, "facts": [...], ...}); a chart's output holds Plotly's JSON under PLOTLY_MIME and the HTML
+of CHART_HTML; a traced figure is a <span class=FACT_CLASS>; text the build wrote from data or the
+catalogue carries GENERATED_CLASS. Parameters live in the cell tagged PARAMETERS_TAG, and the
+build injects its own in a cell tagged INJECTED_TAG. Standard library only.
+"""
+
+import hashlib
+import json
+import re
+
+META_KEY = "storykit"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+KINDS = ("page", "prose", "chart")
+PARAMETER = "parameter"  # the source of a figure the reader chose, such as a window in days
+FACT_CLASS = "fact"
+GENERATED_CLASS = "sk-generated"
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"
+
+# A chart's HTML: <figure class=CHART_CLASS> holding <div class=PLOT_CLASS id=ID> (drawn by the
+# page's charts.js from <script type="application/json" id=ID-json>), ID-title and ID-desc.
+CHART_CLASS = "sk-chart"
+PLOT_CLASS = "sk-plot"
+STATIC_CLASS = "storykit-static"  # the first paint's picture inside the plot div
+DATA_SUFFIX, TITLE_SUFFIX, DESCRIPTION_SUFFIX = "-json", "-title", "-desc"
+_PLOT = re.compile(rf'<div class="{PLOT_CLASS}" id="([^"]+)"')
+
+
+def plot_id(html: str) -> str:
+    """The id of the plot div in a chart's HTML."""
+    return _PLOT.search(html).group(1)
+
+
+def geometry_key(geojson: dict) -> str:
+    """The name map shapes go by in a page's JSON and the site's assets (assets/<key>.js): their hash."""
+    text = json.dumps(geojson, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "geo-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def cell_source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def parameters_index(cells) -> int | None:
+    """The position of the code cell tagged `parameters`, or None."""
+    return next((i for i, c in enumerate(cells) if c.get("cell_type") == "code" and PARAMETERS_TAG in tags(c)), None)
+
+
+def is_injected(cell) -> bool:
+    return INJECTED_TAG in tags(cell)

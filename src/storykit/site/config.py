@@ -1,0 +1,59 @@
+"""reports.toml: the site's settings ([site]) and the reports it publishes ([[reports]]), in order."""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import StorykitError
+
+CONFIG = "reports.toml"
+
+
+@dataclass
+class Config:
+    intro: str
+    cell_timeout: int
+    kernel: str
+    notebook_timeout: int = 3600
+    lock_wait: int = 1800
+    workers: int = 0  # kernels at once; 0: one per processor
+    reuse_kernels: bool = True  # run page after page in a kernel, each in a fresh namespace
+    reports: list[dict] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [r["name"] for r in self.reports]
+
+    def outputs(self) -> list[str]:
+        """Every page the reports make with their own parameters, in order."""
+        out = []
+        for r in self.reports:
+            fan = r.get("fan_out")
+            out += [f"{fan.get('folder', r['name'])}/{p}.html" for p in fan["pages"]] if fan else [f"{r['name']}.html"]
+        return out
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StorykitError(f"{path} is missing: it lists the reports to build.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise StorykitError(f"{path}: {e}.") from None
+    site = data.get("site", {})
+    reports = data.get("reports", [])
+    for i, r in enumerate(reports, start=1):
+        for key in ("name", "notebook"):
+            if not r.get(key):
+                raise StorykitError(f"{path}: report number {i} has no {key!r}.")
+        fan = r.get("fan_out")
+        if fan and not (fan.get("parameter") and fan.get("pages")):
+            raise StorykitError(f"{path}: report {r['name']!r}: fan_out needs `parameter` and a `pages` table.")
+    names = [r["name"] for r in reports]
+    if len(set(names)) != len(names):
+        raise StorykitError(f"{path}: two reports share a name; names must be unique.")
+    return Config(intro=site.get("intro", ""), cell_timeout=int(site.get("cell_timeout", 600)),
+                  kernel=site.get("kernel", "python3"), notebook_timeout=int(site.get("notebook_timeout", 3600)),
+                  lock_wait=int(site.get("lock_wait", 1800)), workers=int(site.get("workers", 0)),
+                  reuse_kernels=bool(site.get("reuse_kernels", True)), reports=reports)

@@ -1,0 +1,81 @@
+"""The index page, and the notice a page carries while its last update failed."""
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+from .. import catalogue
+from ..atomic import write_text
+from .config import Config
+
+NOTICE = re.compile(r"<!--sk-notice-->.*?<!--/sk-notice-->", re.S)
+
+
+def index_key(config: Config, manifest: dict, stale: list, code: str) -> str:
+    """What the index is made from: if it is unchanged, so is the index."""
+    order = config.outputs()
+    what = {"code": code, "catalogue": catalogue.PATH.read_text(encoding="utf-8"),
+            "intro": config.intro, "reports": config.reports,
+            "pages": [[out, manifest[out]] for out in order if out in manifest],
+            "stale": [[c.source, str(c.covers_to)] for c in stale]}
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def index_html(config: Config, manifest: dict, version: Path, built, stale: list) -> str:
+    """The index lists the pages of the version, in the order of reports.toml, each with its notice."""
+    from ..facts import format_date
+    from . import pages
+    from .checks import check_published
+
+    stories, groups, headlines, used = [], {}, [], set()
+    order = {out: i for i, out in enumerate(config.outputs())}
+    entries = sorted(((out, e) for out, e in manifest.items() if out in order and (version / out).is_file()),
+                     key=lambda oe: order[oe[0]])
+    for out, e in entries:
+        page = pages.Page(title=e["title"], summary_html=e["summary_html"], as_of=e["as_of"], body="",
+                          sources=e["sources"], facts=e["facts"], charts=e["charts"])
+        item = {"href": out, "page": page, "notice": notice(e) if e.get("failed") else None}
+        used.update(e["sources"])
+        if e["group"]:
+            groups.setdefault(e["group"], []).append(item)
+            continue
+        stories.append(item)
+        headlines += [h | {"href": out, "report": page.title} for h in page.headlines]
+    old = [{"title": catalogue.get(c.source).title, "publisher": catalogue.get(c.source).publisher,
+            "covers_to": format_date(c.covers_to)} for c in stale if c.source in used]
+    html = pages.render_index(intro=config.intro, stories=stories, built=built, headlines=headlines,
+                              groups=[{"title": t, "pages": ps} for t, ps in groups.items()], stale=old)
+    check_published(html, "reports/index.html", local=(str(version.parents[1]),))
+    return html
+
+
+def notice(entry: dict) -> dict:
+    from .pages import built_text
+
+    return {"as_of": entry["as_of"], "failed": built_text(datetime.fromisoformat(entry["failed"])),
+            "built": built_text(datetime.fromisoformat(entry["built"]))}
+
+
+def with_notice(html: str, notice_html: str) -> str:
+    """The page with `notice_html` in its place at the top of <main> (replacing any notice before)."""
+    block = f"<!--sk-notice-->{notice_html}<!--/sk-notice-->"
+    if NOTICE.search(html):
+        return NOTICE.sub(lambda _: block, html, count=1)
+    return html.replace('<main id="main">', f'<main id="main">\n{block}', 1)  # a page from before notices
+
+
+def mark_failed(failures: dict, manifest: dict, version: Path, built) -> list[str]:
+    """A failed page that is online keeps its last good version, with a notice saying so."""
+    from . import pages
+
+    marked = []
+    for out in failures:
+        if out not in manifest or not (version / out).is_file():
+            continue  # never published (a new page, or a parameter value that does not exist)
+        entry = manifest[out] = manifest[out] | {"failed": built.isoformat(timespec="seconds")}
+        html = pages.environment().get_template("notice.html.j2").render(**notice(entry))
+        write_text(with_notice((version / out).read_text(encoding="utf-8"), html), version / out)
+        marked.append(out)
+    return marked

@@ -1,0 +1,1 @@
+"""The stories: the tested computations behind each notebook in notebooks/, on processed tables."""
