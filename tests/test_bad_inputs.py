@@ -468,4 +468,4 @@ def test_date_and_year_bounds_are_written_into_the_data_package(processed):
     for key in [("refugees", "year"), ("idps_national", "year"), ("conflict_events", "year"),
                 ("deaths_national", "year")]:
         assert fields[key]["maximum"] == today.year, key
-    assert fields[("refugees", "year")]["minimum"] == 1951  # SOURCES.md: UNHCR's series from 1951
+    assert fields[("refugees", "year")]["minimum"] == 1951  # docs/sources.md, unhcr_population: from 1951

@@ -1,4 +1,4 @@
-"""The casualties story's computations: small made-up frames, then the real tables against SOURCES.md."""
+"""The casualties story's computations: small made-up frames, then the real tables against docs/sources.md."""
 
 from datetime import date
 
@@ -176,7 +176,7 @@ def test_describe_grid_names_the_highest_cell():
                     "Highest 30 (B, 2011-03).")
 
 
-# --- the real tables (SOURCES.md hand-checked facts) ---------------------------------------------
+# --- the real tables (hand-checked facts of docs/sources.md) -------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +218,8 @@ def test_real_ged_unplaced_deaths(real):
     ged = real["conflict_events"]
     lost = cas.unplaced(ged, weight="deaths_best").iloc[0]
     assert lost.deaths == 112_337
-    # SOURCES.md: the events with no adm_1 carry 24,751 best deaths; those placed by coordinates left the rest.
+    # docs/sources.md, ucdp_ged_syria_2016_2019: the events with no adm_1 carry 24,751 best deaths;
+    # those placed by coordinates left the rest.
     by_coordinates = ged.loc[ged.located_by == "coordinates", "deaths_best"].sum()
     assert lost.unplaced + by_coordinates == 24_751
     why = cas.why_unplaced(ged)

@@ -1,6 +1,6 @@
 """The truce helpers: whole-name actor matching, the window around a date, and its counts.
 
-Small synthetic events for the rules; the real processed events for SOURCES.md facts and for sums
+Small synthetic events for the rules; the real processed events for facts of docs/sources.md and for sums
 that must agree whatever the data.
 """
 
@@ -145,7 +145,7 @@ def real(processed):
 
 
 def test_real_ged_2016_total(real):
-    assert real.loc[real["year"] == 2016, "deaths_best"].sum() == 48_710  # SOURCES.md
+    assert real.loc[real["year"] == 2016, "deaths_best"].sum() == 48_710  # docs/sources.md, ucdp_ged_syria_2016_2019
 
 
 def test_real_actor_names(real):

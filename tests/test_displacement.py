@@ -1,5 +1,5 @@
 """The computations behind the refugees and displacement stories: small synthetic frames, then the
-SOURCES.md hand-checked facts on the real processed tables."""
+hand-checked facts of docs/sources.md on the real processed tables."""
 
 import pandas as pd
 import pytest
@@ -218,7 +218,7 @@ def test_movements_add_flows_and_count_blanks():
         d.movements_by_month(mov.assign(pcode="SY07"), PLACES)
 
 
-# --- the real processed tables: SOURCES.md hand-checked facts -------------------------------------
+# --- the real processed tables: hand-checked facts of docs/sources.md -----------------------------
 
 
 @pytest.fixture(scope="module")

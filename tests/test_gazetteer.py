@@ -11,7 +11,7 @@ from storykit.ingest.cleaners.boundaries import clean_gazetteer
 from storykit.errors import DataError
 from storykit.gazetteer import Gazetteer, UnknownPlaceError, is_no_place, normalise, to_pcode
 
-# SOURCES.md: "P-codes: SY01 Damascus, SY02 Aleppo, ..."
+# docs/sources.md, ocha_admin1_2016: the P-codes and OCHA's English names, SY01 Damascus, SY02 Aleppo, ...
 SOURCES_PCODES = {
     "SY01": "Damascus", "SY02": "Aleppo", "SY03": "Rural Damascus", "SY04": "Homs", "SY05": "Hama",
     "SY06": "Lattakia", "SY07": "Idleb", "SY08": "Al-Hasakeh", "SY09": "Deir-ez-Zor", "SY10": "Tartous",
@@ -19,7 +19,8 @@ SOURCES_PCODES = {
 }
 SUFFIX = " : Mohafazah - Governorate"
 
-# Spellings quoted in SOURCES.md (UNHCR locations, UCDP adm_1, VDC Province and Province2), and the OCHA name meant.
+# Spellings quoted in docs/sources.md (unhcr_demographics location, ucdp_ged_syria_2016_2019 adm_1,
+# vdc_victims_2011_2012 Province and Province2), and the OCHA name meant.
 SOURCES_SPELLINGS = {
     "Aleppo" + SUFFIX: "Aleppo",
     "Dayr Az-Zor" + SUFFIX: "Deir-ez-Zor",

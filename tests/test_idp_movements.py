@@ -1,4 +1,5 @@
-"""The IDP movements cleaner: the real workbook's facts (SOURCES.md), and small synthetic messy workbooks."""
+"""The IDP movements cleaner: the real workbook's facts (docs/sources.md, ocha_idp_movements), and small
+synthetic messy workbooks."""
 
 import re
 

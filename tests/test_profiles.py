@@ -184,7 +184,8 @@ def project(processed, tmp_path, monkeypatch):
 
 
 def test_sources_md_idps_2016_by_governorate(project):
-    # SOURCES.md: IDPs 2016 = 6,325,978 in all; Rural Damascus 1,383,017, Aleppo 1,002,023, Idleb 908,929.
+    # docs/sources.md, unhcr_demographics: IDPs 2016 = 6,325,978 in all; Rural Damascus 1,383,017,
+    # Aleppo 1,002,023, Idleb 908,929.
     for name, expected in (("Rural Damascus", 1_383_017), ("Aleppo", 1_002_023), ("Idlib", 908_929)):
         idps = profiles.load(name).idps.set_index("year")
         assert idps.loc[2016, "idps"] == expected
@@ -194,7 +195,8 @@ def test_sources_md_idps_2016_by_governorate(project):
 def test_every_governorate_and_the_unplaced_add_up_to_the_sources_md_totals(project):
     parts = [profiles.load(f"SY{i:02d}") for i in range(1, 15)]
     p = parts[0]
-    # SOURCES.md, UCDP GED: 112,337 best deaths; 2016 48,710, 2017 33,316, 2018 20,251, 2019 10,060.
+    # docs/sources.md, ucdp_ged_syria_2016_2019: 112,337 best deaths; 2016 48,710, 2017 33,316,
+    # 2018 20,251, 2019 10,060.
     assert p.deaths_national == 112_337
     deaths = pd.concat(q.deaths for q in parts)
     deaths_by_year = deaths.groupby(deaths["month"].dt.year)["deaths"].sum()
@@ -202,7 +204,8 @@ def test_every_governorate_and_the_unplaced_add_up_to_the_sources_md_totals(proj
     unplaced = events[events["pcode"].isna()].groupby("year")["deaths_best"].sum()
     assert [int(deaths_by_year[y] + unplaced[y]) for y in (2016, 2017, 2018, 2019)] == [48_710, 33_316, 20_251, 10_060]
     assert deaths["deaths"].sum() + p.deaths_unplaced == 112_337
-    # SOURCES.md, VDC: 18,575 victim records; deaths 2011 2,314, 2012 16,261 (a few name no governorate).
+    # docs/sources.md, vdc_victims_2011_2012: 18,575 victim records; deaths 2011 2,314, 2012 16,261
+    # (a few name no governorate).
     assert p.victims_national == 18_575
     victims = pd.concat(q.victims_by_month for q in parts)
     records = pd.read_parquet(project / "data" / "processed" / "victims.parquet")
@@ -210,7 +213,8 @@ def test_every_governorate_and_the_unplaced_add_up_to_the_sources_md_totals(proj
     nowhere = nowhere.groupby(pd.to_datetime(nowhere["date"]).dt.year).size()
     by_year = victims.groupby(victims["month"].dt.year)["victims"].sum()
     assert [int(by_year[y] + nowhere.get(y, 0)) for y in (2011, 2012)] == [2_314, 16_261]
-    # SOURCES.md, OCHA movements: grand totals 2016 2,048,328.7; 2017 2,797,935.1; 2018 1,633,977.4.
+    # docs/sources.md, ocha_idp_movements: grand totals 2016 2,048,328.7; 2017 2,797,935.1;
+    # 2018 1,633,977.4.
     moves = p.movements.set_index("month")["national"]
     totals = moves.groupby(moves.index.year).sum().round(1)
     assert totals.loc[[2016, 2017, 2018]].tolist() == [2_048_328.7, 2_797_935.1, 1_633_977.4]

@@ -1,4 +1,4 @@
-"""UCDP cleaners: the SOURCES.md facts on the real files, and placement rules on small synthetic events."""
+"""UCDP cleaners: the docs/sources.md facts on the real files, and placement rules on small synthetic events."""
 
 import geopandas as gpd
 import pandas as pd
@@ -32,7 +32,7 @@ def provinces(upstream):
     return gpd.read_file(upstream / "provinces.geojson")
 
 
-# --- the real files against SOURCES.md -------------------------------------------------------------
+# --- the real files against docs/sources.md --------------------------------------------------------
 
 def test_ged_best_deaths_by_year(events):
     by_year = events.groupby("year")["deaths_best"].sum().to_dict()

@@ -1,4 +1,4 @@
-"""UNHCR and IDMC cleaners: SOURCES.md facts on the real files, and small messy inputs made here."""
+"""UNHCR and IDMC cleaners: docs/sources.md facts on the real files, and small messy inputs made here."""
 
 from datetime import date
 
@@ -103,7 +103,7 @@ def test_germany_2015_applications(out):
 
 def test_starred_applications_are_missing(inputs, out):
     raw = raw_text(inputs, "unhcr_asylum_monthly")
-    assert (raw.Value == "*").sum() == 135  # SOURCES.md
+    assert (raw.Value == "*").sum() == 135  # docs/sources.md, unhcr_asylum_monthly
     a = out["asylum_applications"]
     assert len(a) == len(raw)
     assert a.applications.isna().sum() == 135
@@ -113,7 +113,7 @@ def test_starred_applications_are_missing(inputs, out):
 def test_months_are_first_days_2011_to_2018(out):
     months = out["asylum_applications"].month
     assert all(d.day == 1 for d in months)
-    # SOURCES.md says to 2018-09; the file also has October 2018 for some countries.
+    # docs/sources.md (unhcr_asylum_monthly) says to 2018-09; the file also has October 2018 for some countries.
     assert months.min() == date(2011, 1, 1) and months.max().year == 2018
     a = out["asylum_applications"]
     us = a[a.reported_as.str.startswith("USA")]
@@ -131,7 +131,7 @@ def test_idps_national_both_sources(out):
     assert national(out, "unhcr_population")[2016] == 6_325_978
     idmc = national(out, "idmc_idps")
     assert idmc[2014] == 7_600_000 and idmc[2016] == 6_326_000
-    assert idmc.idxmax() == 2014  # the peak, per SOURCES.md
+    assert idmc.idxmax() == 2014  # the peak, per docs/sources.md, idmc_idps
     assert national(out, "unhcr_population").index.min() == 2012
 
 

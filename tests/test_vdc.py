@@ -1,4 +1,4 @@
-"""VDC cleaners: the SOURCES.md facts on the real files, and messy synthetic exports."""
+"""VDC cleaners: the docs/sources.md facts on the real files, and messy synthetic exports."""
 
 import pandas as pd
 import pytest
@@ -30,7 +30,7 @@ def army(processed):
     return pd.read_parquet(processed / "army_deaths.parquet")
 
 
-# --- the real files against SOURCES.md -------------------------------------------------------------
+# --- the real files against docs/sources.md --------------------------------------------------------
 
 def test_victims_facts(victims):
     assert len(victims) == 18_575

@@ -5,7 +5,7 @@
     gaz.to_pcode(["Deir Ezzor", "Damascus Suburbs", "حماه"])   # ['SY09', 'SY03', 'SY05']
 
 Names come from OCHA's layer (NAME_EN, NAM_EN_REF, NAME_AR) and from ALIASES below: the spellings
-found in the sources (SOURCES.md) and the usual transliterations. A name matches when it equals one
+found in the sources (docs/sources.md) and the usual transliterations. A name matches when it equals one
 of those after normalisation; failing that, a guarded fuzzy match accepts a near spelling only when
 it is very close to exactly one place and clearly closer than to any other. Anything else raises
 UnknownPlaceError: the gazetteer never guesses.

@@ -15,7 +15,7 @@ EARLIER = "unhcr_hdx_origin_syr"  # the earlier revision, to 2017, as published 
 # The pinned {refugees} release (June 2025, "Mid-Year Trends 2025") ends with mid-year figures for
 # 2025: the last full year is the one before. tests/test_displacement.py checks the data still ends there.
 MID_YEAR = 2025
-SUPPRESSED_MAX = 4  # UNHCR hides counts of 1 to 4 as "*" (SOURCES.md): a hidden value is at most this
+SUPPRESSED_MAX = 4  # UNHCR hides counts of 1 to 4 as "*" (docs/sources.md, unhcr_hdx_origin_syr): at most this
 OTHER_HOSTS = "All other countries"
 OTHER_DESTINATIONS = "Other countries"
 

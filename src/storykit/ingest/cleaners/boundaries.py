@@ -12,7 +12,7 @@ from ...errors import DataError
 from ..tables import PCODE, SOURCE, Field, Schema
 from . import Inputs, cleaner, read_raw
 
-# Counts stated in SOURCES.md for the 2016 layers.
+# Counts stated for the 2016 layers in docs/sources.md, ocha_admin1_2016 and ocha_admin2_2016.
 GOVERNORATES, DISTRICTS = 14, 62
 GOVERNORATE_PCODES = {f"SY{i:02d}" for i in range(1, GOVERNORATES + 1)}
 

@@ -41,7 +41,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 
 ISO3 = dict(pattern=r"[A-Z]{3}", required=True)
-FIRST_YEAR = 1951  # UNHCR's statistics begin with its founding (SOURCES.md: unhcr_population 1951-2025)
+FIRST_YEAR = 1951  # UNHCR's statistics begin with its founding (docs/sources.md, unhcr_population: 1951-2025)
 YEAR = Field("year", "integer", "calendar year; stocks are at the end of the year", required=True,
              minimum=FIRST_YEAR, maximum=this_year)
 COUNTRY = (

@@ -23,7 +23,7 @@ DAILY = "vdc_deaths_by_province_daily"
 NO_PLACE = {"Other Nationalities"}
 AGES = {"Adult", "Child"}
 SEXES = {"Male", "Female"}
-FIRST_DAY = date(2011, 1, 1)  # the files document the war from 2011 (SOURCES.md); an earlier date is a slip
+FIRST_DAY = date(2011, 1, 1)  # the files document the war from 2011 (docs/sources.md); an earlier date is a slip
 
 RECORD_ID = Field("record_id", "integer", "row number VDC's export gave the record (its first, unnamed column)",
                   required=True)
