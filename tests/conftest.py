@@ -1,14 +1,26 @@
-"""Shared fixtures: the real raw files fetched once from the mirror, and processed once."""
+"""Shared fixtures: the real raw files fetched once from the mirror and processed once; the real site
+and the synthetic one, each built once per test session.
+
+A test run talks to nothing outside itself: the alert webhook of the environment that started it
+(a newsroom's, on a machine whose crontab exports one) is removed before any test runs, and every
+process a test starts inherits that. Tests of alerts set their own listener.
+"""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from storykit.ingest.fetch import fetch
 from storykit.ingest.process import process
+from storykit.site import freeze
+from storykit.site.build import build
+from .synthetic_site import PAGES as SYNTHETIC_PAGES
+from .synthetic_site import PINNED, make_project
 
 REPO = Path(__file__).resolve().parents[1]
+os.environ.pop("STORYKIT_ALERT_WEBHOOK", None)
 
 
 def mirror() -> str:
@@ -31,3 +43,30 @@ def processed(raw_root, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("processed")
     process(raw_root, out, log=lambda _: None)
     return out
+
+
+@pytest.fixture(scope="session")
+def synthetic_site(tmp_path_factory) -> Path:
+    """The synthetic project (tests/synthetic_site.py), built once; tests that change it work on a copy
+    (synthetic_site.copy_project), with storykit's code digest pinned as here."""
+    root = make_project(tmp_path_factory.mktemp("synthetic") / "project")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STORYKIT_HOME", str(root))
+        mp.setattr(freeze, "code_digest", lambda: PINNED)
+        assert build(log=lambda _: None) == SYNTHETIC_PAGES
+    return root
+
+
+@pytest.fixture(scope="session")
+def real_site(processed, tmp_path_factory) -> Path:
+    """This repository's own site: its reports.toml and notebooks, built on the real processed tables,
+    exactly as `make report` builds them. Read it; never change it."""
+    root = tmp_path_factory.mktemp("real") / "project"
+    (root / "data").mkdir(parents=True)
+    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(REPO / "reports.toml", root)
+    shutil.copytree(processed, root / "data" / "processed")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STORYKIT_HOME", str(root))
+        build(log=lambda _: None)
+    return root

@@ -20,20 +20,13 @@ from storykit.site.plan import plan
 from storykit.errors import StorykitError
 from storykit.site.publish import Site
 
-from .synthetic_site import PLACES, copy_project, make_project
-
-PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
+from .synthetic_site import PAGES, PLACES, copy_project
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The synthetic project, built once; tests that change it work on a copy."""
-    root = make_project(tmp_path_factory.mktemp("project"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STORYKIT_HOME", str(root))
-        published = build(log=lambda _: None)
-    assert published == PAGES
-    return root
+
+@pytest.fixture
+def site(synthetic_site):
+    return synthetic_site
 
 
 @pytest.fixture
@@ -190,7 +183,7 @@ def test_the_kernel_reads_this_projects_data(copy):
 
 
 def test_a_cell_that_runs_too_long_is_stopped(copy):
-    config = (copy / "reports.toml").read_text().replace("cell_timeout = 120", "cell_timeout = 10")
+    config = (copy / "reports.toml").read_text().replace("cell_timeout = 120", "cell_timeout = 3")
     (copy / "reports.toml").write_text(config)
     nb_path = copy / "notebooks" / "profile.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
@@ -198,7 +191,7 @@ def test_a_cell_that_runs_too_long_is_stopped(copy):
     nbformat.write(nb, nb_path)
     before = snapshot(copy)
     with pytest.raises(BuildError, match=r"profiles/northland: notebooks/profile.ipynb \(profiles/northland\), "
-                                         r"cell 3 \(“import time”\) ran longer than the 10 s a cell may take"):
+                                         r"cell 3 \(“import time”\) ran longer than the 3 s a cell may take"):
         build(params={"place": "SY01"}, log=lambda _: None)
     after = snapshot(copy)
     assert without_notice(after.pop("reports/profiles/northland.html").decode()) == \

@@ -26,34 +26,17 @@ from storykit.site import freeze, kernels, parameters
 from storykit.site.build import BuildError, build
 from storykit.site.publish import Site
 
-from .synthetic_site import copy_project, make_project
+from .synthetic_site import PAGES, copy_project
 
-PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
 QUIET = {"log": lambda _: None}
 HEAVY = {"pandas", "numpy", "pyarrow", "plotly", "nbformat", "nbclient", "nbconvert", "jupyter_client", "zmq",
          "IPython", "jinja2", "papermill"}
 
 
 CODE = freeze.code_digest
-PINNED = "storykit's code as these tests found it"  # other work on storykit may go on while they run
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("project"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STORYKIT_HOME", str(root))
-        mp.setattr(freeze, "code_digest", lambda: PINNED)
-        assert build(**QUIET) == PAGES
-    return root
-
-
 @pytest.fixture
-def copy(site, tmp_path, monkeypatch):
-    root = copy_project(site, tmp_path / "project", monkeypatch)
-    monkeypatch.delenv("STORYKIT_ALERT_WEBHOOK", raising=False)
-    monkeypatch.setattr(freeze, "code_digest", lambda: PINNED)
-    return root
+def copy(synthetic_site, tmp_path, monkeypatch):
+    return copy_project(synthetic_site, tmp_path / "project", monkeypatch)
 
 
 def made(**kw) -> tuple[list[str], int]:

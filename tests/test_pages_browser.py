@@ -1,4 +1,5 @@
-"""The built pages in real Chromium, opened from disk: charts draw, the console stays clean, no
+"""The built pages in real Chromium, opened from disk (the synthetic site's, and every page of this
+repository's own site built on the real data): charts draw, the console stays clean, no
 request leaves the machine, phones get no sideways scrolling, and axe-core finds no serious or
 critical accessibility violation. The first chart is on screen before plotly.js has loaded (a
 static picture drawn at build time); charts come from the partial plotly.js, drawn one per frame
@@ -9,15 +10,18 @@ from pathlib import Path
 import pytest
 
 from storykit.site import firstpaint
-from storykit.site.build import build
 from storykit.site.assets import BUNDLE_TRACES
 
-from .synthetic_site import PLACES, make_project
+from .synthetic_site import PLACES
 
 CHROMIUM = firstpaint.chromium()  # the build's own lookup: STORYKIT_CHROMIUM, else the PATH
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 PAGES = ["index.html", "toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
+GOVERNORATES = ["damascus", "aleppo", "rural-damascus", "homs", "hama", "lattakia", "idleb", "al-hasakeh",
+                "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida", "quneitra"]
+REAL_PAGES = ["index.html", "truce.html", "casualties.html", "refugees.html", "displacement.html"] + [
+    f"governorates/{g}.html" for g in GOVERNORATES]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install chromium (.ci/run does), or set "
@@ -25,12 +29,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install c
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    root = make_project(tmp_path_factory.mktemp("project"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STORYKIT_HOME", str(root))
-        build(log=lambda _: None)
-    return root / "reports"
+def site(synthetic_site) -> Path:
+    return synthetic_site / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -50,49 +50,83 @@ def axe_js() -> str:
     return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("name", PAGES)
-def test_page_in_chromium(site, browser, axe_js, name, viewport):
-    context = browser.new_context(viewport=VIEWPORTS[viewport])
-    errors, outside = [], []
+class Tab:
+    """One page of the browser at one width, reused page after page: what its pages wrote to the
+    console as errors, and the requests that would have left the machine (refused)."""
 
-    def only_local(route):
+    def __init__(self, browser, viewport: str):
+        self.width = VIEWPORTS[viewport]["width"]
+        self.context = browser.new_context(viewport=VIEWPORTS[viewport])
+        self.errors, self.outside = [], []
+        self.context.route("**", self._only_local)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _only_local(self, route):
         if route.request.url.startswith("file://"):
             route.continue_()
         else:
-            outside.append(route.request.url)
+            self.outside.append(route.request.url)
             route.abort()
 
-    context.route("**", only_local)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        page.goto((site / name).as_uri())
-        figures = page.locator("figure.sk-chart").count()
-        if name != "index.html":
-            assert figures >= 1
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('figure.sk-chart .sk-plot')]"
-            ".every(d => d.classList.contains('js-plotly-plot') && d.querySelector('svg.main-svg'))",
-            timeout=30_000)
-        assert page.locator(".js-plotly-plot svg.main-svg").count() >= figures
-        if name == "places.html":  # the map drew one shape per place
-            assert page.locator("path.choroplethlocation").count() == len(PLACES)
-        assert page.evaluate("document.documentElement.lang") == "en" and page.title()
-        assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
-        page.wait_for_load_state("load")
-        assert errors == [] and outside == []
 
-        # preload: false, or axe itself would try to re-read the stylesheets (refused for file:// pages).
-        page.add_script_tag(content=axe_js)
-        violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], preload: false}))
-            .violations.filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)""")
-        assert violations == []
-        assert outside == []
-    finally:
-        context.close()
+@pytest.fixture(scope="module")
+def tabs(browser):
+    made = {viewport: Tab(browser, viewport) for viewport in VIEWPORTS}
+    yield made
+    for tab in made.values():
+        tab.context.close()
+
+
+def open_and_check(tab: Tab, path: Path, axe_js: str, shapes: int | None = None) -> None:
+    """Open the page and check it as a reader's browser would: every chart draws, the console stays
+    clean, nothing is fetched from elsewhere, no sideways scrolling, no serious or critical axe-core
+    violation. `shapes`: the places each map must draw."""
+    page = tab.page
+    tab.errors.clear()
+    tab.outside.clear()
+    page.goto(path.as_uri())
+    figures = page.locator("figure.sk-chart").count()
+    if path.name != "index.html":
+        assert figures >= 1
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure.sk-chart .sk-plot')]"
+        ".every(d => d.classList.contains('js-plotly-plot') && d.querySelector('svg.main-svg'))",
+        timeout=30_000)
+    assert page.locator(".js-plotly-plot svg.main-svg").count() >= figures
+    if shapes is not None:  # a page that loads map shapes has maps, and each drew one shape per place
+        maps = page.locator(".js-plotly-plot:has(path.choroplethlocation)")
+        assert (maps.count() > 0) == (page.locator('script[src*="assets/geo-"]').count() > 0)
+        assert [maps.nth(i).locator("path.choroplethlocation").count() for i in range(maps.count())] == \
+            [shapes] * maps.count()
+    assert page.evaluate("document.documentElement.lang") == "en" and page.title()
+    assert page.evaluate("document.documentElement.scrollWidth") <= tab.width
+    page.wait_for_load_state("load")
+    assert tab.errors == [] and tab.outside == []
+
+    # preload: false, or axe itself would try to re-read the stylesheets (refused for file:// pages).
+    page.add_script_tag(content=axe_js)
+    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], preload: false}))
+        .violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)""")
+    assert violations == []
+    assert tab.errors == [] and tab.outside == []
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_chromium(site, tabs, axe_js, name, viewport):
+    open_and_check(tabs[viewport], site / name, axe_js, shapes=len(PLACES) if name == "places.html" else None)
+    if name == "places.html":  # the one map is there
+        assert tabs[viewport].page.locator("path.choroplethlocation").count() == len(PLACES)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("name", REAL_PAGES)
+def test_real_page_in_chromium(real_site, tabs, axe_js, name, viewport):
+    """This repository's own site, built on the real data: the same checks on every page."""
+    open_and_check(tabs[viewport], real_site / "reports" / name, axe_js, shapes=len(GOVERNORATES))
 
 
 # Before the page's own scripts: count animation frames, and note the frame in which each chart

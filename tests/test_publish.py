@@ -24,26 +24,15 @@ from storykit.site.checks import check_version
 from storykit.site.publish import Site, locked
 from storykit.atomic import write_text
 
-from .synthetic_site import copy_project, make_project
+from .synthetic_site import PAGES, copy_project, make_project
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES = ["toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
 QUIET = {"log": lambda _: None}
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("project"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STORYKIT_HOME", str(root))
-        assert build(**QUIET) == PAGES
-    return root
-
-
 @pytest.fixture
-def copy(site, tmp_path, monkeypatch):
-    monkeypatch.delenv("STORYKIT_ALERT_WEBHOOK", raising=False)
-    return copy_project(site, tmp_path / "project", monkeypatch)
+def copy(synthetic_site, tmp_path, monkeypatch):
+    return copy_project(synthetic_site, tmp_path / "project", monkeypatch)
 
 
 def snapshot(root: Path) -> dict:
@@ -275,13 +264,13 @@ def test_a_kernel_that_dies_fails_its_report_and_leaves_no_process(copy):
 
 
 def test_a_notebook_over_its_time_is_stopped_with_everything_it_started(copy):
-    set_site(copy, notebook_timeout=25)
+    set_site(copy, notebook_timeout=8)
     # A child process in the kernel's group, and a cell that would run for ten minutes.
     add_cell(copy, "toll.ipynb", "import subprocess\nchild = subprocess.Popen(['sleep', '600'])")
     add_cell(copy, "toll.ipynb", "import time\ntime.sleep(600)")
     with pytest.raises(BuildError) as failed:
         build(["toll"], **QUIET)
-    assert ("toll: notebooks/toll.ipynb: the notebook ran longer than the 25 s it may take (notebook_timeout in "
+    assert ("toll: notebooks/toll.ipynb: the notebook ran longer than the 8 s it may take (notebook_timeout in "
             "reports.toml) and was stopped in cell 7 (“import time”)") in str(failed.value)
     assert no_kernels_left(copy) == []
     whole(copy)
@@ -435,6 +424,10 @@ def test_the_scheduling_files_build_and_publish_only_what_passed():
     runs = [s.get("run", "") for s in build_steps]
     uses = [s.get("uses", "") for s in build_steps]
     assert "make report" in runs and deploy["needs"] == "build"
+    # The tests run first, without the webhook: a failing test deploys nothing and alerts no one.
+    test_step = build_steps[runs.index("make test")]
+    assert runs.index("make test") < runs.index("make report") and "if" not in test_step
+    assert "STORYKIT_ALERT_WEBHOOK" not in str(test_step.get("env", {}))
     # The site is uploaded by steps that run only if `make report` passed (no `if: always()`).
     upload = next(i for i, u in enumerate(uses) if u.startswith("actions/upload-pages-artifact"))
     assert runs.index("make report") < upload and all("if" not in s for s in build_steps[:upload + 1])

@@ -22,6 +22,10 @@ def atomic_path(final: Path):
         yield Path(tmp)
         os.chmod(tmp, READABLE)  # mkstemp makes files private; published files must be readable
         os.replace(tmp, final)
+    except OSError as e:
+        if e.filename is None:  # a failed write names no file: say which one it was (a full disk...)
+            raise OSError(e.errno, e.strerror, str(final)) from e
+        raise
     finally:
         Path(tmp).unlink(missing_ok=True)
 

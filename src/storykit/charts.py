@@ -13,6 +13,7 @@ import base64
 import json
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 
@@ -25,9 +26,8 @@ import plotly.io as pio
 from . import catalogue
 from .errors import StorykitError
 from .facts import GENERATED_CLASS, Prose, md
-from .notebook import session
 from .notebook.contract import (CHART_CLASS, DATA_SUFFIX, DESCRIPTION_SUFFIX, META_KEY, PLOT_CLASS, PLOTLY_MIME,
-                                 TITLE_SUFFIX, geometry_key)
+                                 TITLE_SUFFIX, geometry_key, next_chart)
 from .paths import processed_dir, slug
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies; blue first,
@@ -96,12 +96,13 @@ def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, notes=Non
         raise StorykitError(f"The map {_plain(title_p)!r} has no boundary source: make it with "
                             "storykit.charts.choropleth(...).")
     used = list(dict.fromkeys(ids + boundary))
-    sources = [catalogue.get(s) for s in used]
+    for s in used:
+        catalogue.get(s)  # an unknown id is refused here, naming the ones there are
 
     fig = go.Figure(fig)  # a copy: the house template is applied without touching the caller's figure
     fig.update_layout(template=TEMPLATE)
     figure_json = json.loads(fig.to_json())
-    n = session.next_chart()
+    n = next_chart()
     dom_id = f"sk-{slug(_plain(title_p))[:40] or 'chart'}-{n}"
     text = description or describe(fig)
     # The page shares map shapes through one cached asset per geometry; JupyterLab keeps them inline.
@@ -112,8 +113,8 @@ def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, notes=Non
             trace["geojson"] = geometry_key(trace["geojson"])
             geometries.append(trace["geojson"])
     geometries = list(dict.fromkeys(geometries))
-    html = _figure_html(dom_id, page_json, title_p, notes_p, text, sources, [catalogue.get(s) for s in ids],
-                        is_map, data, slug(_plain(title_p)) or "data")
+    html = _figure_html(_Figure(dom_id, title_p, notes_p, text, [catalogue.get(s) for s in ids], is_map, data),
+                        page_json)
     facts = list(title_p.facts) + (list(notes_p.facts) if notes_p else [])
     metadata = {META_KEY: {"kind": "chart", "title": _plain(title_p), "sources": used, "facts": facts,
                              "geometries": geometries}}
@@ -145,7 +146,25 @@ def _inline_markdown(p: Prose) -> str:
     return MarkdownIt("commonmark").renderInline(p.markdown)
 
 
-def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, chart_sources, is_map, data, name):
+@dataclass(frozen=True)
+class _Figure:
+    """What a chart's HTML says around its plot."""
+
+    dom_id: str
+    title: Prose
+    notes: Prose | None
+    description: str
+    sources: list  # the chart's own (catalogue.Source), for its source line
+    is_map: bool
+    data: pd.DataFrame  # its CSV download
+
+    @property
+    def name(self) -> str:
+        return slug(_plain(self.title)) or "data"
+
+
+def _figure_html(f: _Figure, figure_json: dict) -> str:
+    dom_id, data = f.dom_id, f.data
     spec = json.dumps({**figure_json, "config": CONFIG}, separators=(",", ":"), ensure_ascii=False)
     spec = spec.replace("<", "\\u003c")  # nothing inside can close the script element
     # The index is data too, unless it is the default 0..n-1 without a name.
@@ -153,21 +172,21 @@ def _figure_html(dom_id, figure_json, title_p, notes_p, description, sources, ch
     csv = data.to_csv(index=not plain_index)
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
     source_line = "; ".join(f"{escape(s.publisher)}, {escape(s.title)} (licence: {escape(s.licence)})"
-                            for s in chart_sources)
+                            for s in f.sources)
     parts = [
         f'<figure class="{CHART_CLASS}" aria-labelledby="{dom_id}{TITLE_SUFFIX}" '
         f'aria-describedby="{dom_id}{DESCRIPTION_SUFFIX}">',
-        f'<h2 class="sk-chart-title" id="{dom_id}{TITLE_SUFFIX}">{_inline_markdown(title_p)}</h2>',
+        f'<h2 class="sk-chart-title" id="{dom_id}{TITLE_SUFFIX}">{_inline_markdown(f.title)}</h2>',
         # No role="img": Plotly puts focusable controls inside the div. The page's charts.js draws it.
         f'<div class="{PLOT_CLASS}" id="{dom_id}"></div>',
         f'<p class="sk-description visually-hidden {GENERATED_CLASS}" id="{dom_id}{DESCRIPTION_SUFFIX}">'
-        f'{escape(description)}</p>',
+        f'{escape(f.description)}</p>',
         f'<script type="application/json" id="{dom_id}{DATA_SUFFIX}">{spec}</script>',
         "<figcaption>",
-        f'<p class="sk-notes">{_inline_markdown(notes_p)}</p>' if notes_p else "",
+        f'<p class="sk-notes">{_inline_markdown(f.notes)}</p>' if f.notes else "",
         f'<p class="sk-source {GENERATED_CLASS}">Source: {source_line}.</p>',
-        f'<p class="sk-boundary {GENERATED_CLASS}">{escape(BOUNDARY_NOTE)}</p>' if is_map else "",
-        f'<p class="sk-download {GENERATED_CLASS}"><a download="{escape(name)}.csv" href="{href}">'
+        f'<p class="sk-boundary {GENERATED_CLASS}">{escape(BOUNDARY_NOTE)}</p>' if f.is_map else "",
+        f'<p class="sk-download {GENERATED_CLASS}"><a download="{escape(f.name)}.csv" href="{href}">'
         f"Download the data of this chart (CSV, {len(data):,} rows)</a></p>",
         "</figcaption></figure>",
     ]

@@ -8,6 +8,7 @@ build injects its own in a cell tagged INJECTED_TAG. Standard library only.
 """
 
 import hashlib
+import itertools
 import json
 import re
 
@@ -27,6 +28,17 @@ PLOT_CLASS = "sk-plot"
 STATIC_CLASS = "storykit-static"  # the first paint's picture inside the plot div
 DATA_SUFFIX, TITLE_SUFFIX, DESCRIPTION_SUFFIX = "-json", "-title", "-desc"
 _PLOT = re.compile(rf'<div class="{PLOT_CLASS}" id="([^"]+)"')
+_charts = itertools.count(1)
+
+
+def next_chart() -> int:
+    """The number of the next chart on the page (an id is its title's slug and this number)."""
+    return next(_charts)
+
+
+def restart_charts() -> None:
+    global _charts
+    _charts = itertools.count(1)
 
 
 def plot_id(html: str) -> str:

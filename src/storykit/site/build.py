@@ -67,6 +67,7 @@ class Run:
     stale: list = field(default_factory=list)
     version: Path | None = None
     built: datetime | None = None
+    assets: dict = field(default_factory=dict)  # the site's assets by name, each written once a page needs it
 
     @property
     def work(self) -> Path:
@@ -179,7 +180,9 @@ def _publish(run: Run, todo: list[Job]):
         run.built = datetime.now(timezone.utc)
         run.version = run.site.begin(f"{run.built:%Y%m%d-%H%M%S-%f}", keep=set(run.manifest))
         try:
-            _stage_assets(run.version)
+            run.assets = _pages().prepare_assets()
+            for name in ("style.css", "charts.js"):  # every page and the index load these
+                _put_asset(run, name)
             published, failures = _make_pages(run, todo, pool)
             noticed = mark_failed(failures, run.manifest, run.version, run.built)
             # A build whose pages all failed changes nothing, not even the index.
@@ -267,31 +270,40 @@ def _make_pages(run: Run, todo: list[Job], pool):
         except Exception as e:  # a fault of its own (a missing kernel, an unreadable notebook): this page only
             failures[job.output] = _could_not_run(job, e)
             run.log(f"  failed: {failures[job.output]}")
-    # Pages may link each other, so each is checked once all are in place.
-    published = []
-    for job in todo:
-        if job.output in fresh:
-            if problem := _accept(run, job, *fresh[job.output]):
-                failures[job.output] = problem
-                run.log(f"  failed: {problem}")
-            else:
-                published.append(job.output)
-    return published, failures
+    return _check_fresh(run, [j for j in todo if j.output in fresh], fresh, failures), failures
 
 
-def _accept(run: Run, job: Job, page, reads: dict) -> str | None:
-    """Check a page in place; record it in the manifest, or put its previous version back and say why."""
-    out, version = job.output, run.version
-    entry = _entry(job, page, run.built)
-    problems = check_page((version / out).read_text(encoding="utf-8"), out, version, entry, coming=("index.html",))
-    if problems:
-        (version / out).unlink()
-        if (previous := run.site.current()) is not None and (previous / out).is_file():
-            os.link(previous / out, version / out)
-        return f"{job.label}: the page failed its check: {'; '.join(problems)}."
-    cited = {f"catalogue:{s}": run.digests(f"catalogue:{s}") for s in page.sources}
-    run.manifest[out] = entry | {"freeze": {"key": run.keys[out], "inputs": run.digests.recorded(reads) | cited}}
-    return None
+def _check_fresh(run: Run, made: list[Job], fresh: dict, failures: dict) -> list[str]:
+    """Check the pages made, once all are in place (they may link each other). A page that fails is
+    put back as it was, which may break a page linking it: check again until none fails. The pages
+    that passed go into the manifest."""
+    entries = {j.output: _entry(j, fresh[j.output][0], run.built) for j in made}
+    while True:
+        refused = {}
+        for job in made:
+            html = (run.version / job.output).read_text(encoding="utf-8")
+            if problems := check_page(html, job.output, run.version, entries[job.output], coming=("index.html",)):
+                refused[job] = problems
+        for job, problems in refused.items():
+            _put_back(run, job.output)
+            failures[job.output] = f"{job.label}: the page failed its check: {'; '.join(problems)}."
+            run.log(f"  failed: {failures[job.output]}")
+        made = [j for j in made if j not in refused]
+        if not refused:
+            break
+    for job in made:
+        page, reads = fresh[job.output]
+        cited = {f"catalogue:{s}": run.digests(f"catalogue:{s}") for s in page.sources}
+        run.manifest[job.output] = entries[job.output] | {
+            "freeze": {"key": run.keys[job.output], "inputs": run.digests.recorded(reads) | cited}}
+    return [j.output for j in made]
+
+
+def _put_back(run: Run, out: str) -> None:
+    """The page as the published site has it (or none, if it was never published)."""
+    (run.version / out).unlink()
+    if (previous := run.site.current()) is not None and (previous / out).is_file():
+        os.link(previous / out, run.version / out)
 
 
 def _make_page(run: Run, job: Job, nb):
@@ -302,6 +314,7 @@ def _make_page(run: Run, job: Job, nb):
     html = pages.render(page, root=job.root, built=run.built, notebook=f"notebooks/{job.notebook}",
                         parameters=job.parameters)
     check_published(html, job.where, local=(str(run.root),))
+    _put_asset(run, assets.page_plotly(page.traces))
     for key, geojson in page.geometries.items():  # named by their hash: an existing file is the same shapes
         if not (asset := run.version / "assets" / f"{key}.js").is_file():
             write_text(assets.geometry_asset(key, geojson), asset)
@@ -336,14 +349,22 @@ def _finish(run: Run) -> None:
         raise BuildError("The new site failed its check, so nothing was published:\n  " + "\n  ".join(problems))
 
 
-def _stage_assets(version: Path) -> None:
-    from . import pages
+def _pages():
+    from . import pages  # nbconvert and Jinja2: only for a build with something to make
 
-    for name, text in pages.prepare_assets().items():
-        current = version / "assets" / name
-        if not (current.is_file() and current.stat().st_size == len(text.encode("utf-8"))
-                and current.read_text(encoding="utf-8") == text):
-            write_text(text, current)
+    return pages
+
+
+def _put_asset(run: Run, name: str) -> None:
+    """The asset `name` in the new version as this storykit has it; written only if it differs, and
+    only once a page uses it (the full plotly.js weighs 4.8 MB)."""
+    text = run.assets.pop(name, None)
+    if text is None:
+        return  # checked already in this build
+    current = run.version / "assets" / name
+    if not (current.is_file() and current.stat().st_size == len(text.encode("utf-8"))
+            and current.read_text(encoding="utf-8") == text):
+        write_text(text, current)
 
 
 def _entry(job: Job, page, built) -> dict:

@@ -1,6 +1,6 @@
 """The build's kernels: started ahead of need, several at once, each running page after page.
 
-`with Pool(...) as pool` starts one kernel per worker at once, and imports storykit's modules in
+`with Pool(...) as pool` starts one kernel per worker at once, and imports the pages' libraries in
 it, while the build itself is still starting (this module imports only jupyter_client until a page
 runs); `pool.run(tasks)` hands out the pages in order and yields each result as it comes, so the
 build exports one page while the kernels run the next ones.
