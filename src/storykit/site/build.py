@@ -283,12 +283,12 @@ def _check_fresh(run: Run, made: list[Job], fresh: dict, failures: dict) -> list
         for job in made:
             html = (run.version / job.output).read_text(encoding="utf-8")
             if problems := check_page(html, job.output, run.version, entries[job.output], coming=("index.html",)):
-                refused[job] = problems
-        for job, problems in refused.items():
-            _put_back(run, job.output)
-            failures[job.output] = f"{job.label}: the page failed its check: {'; '.join(problems)}."
-            run.log(f"  failed: {failures[job.output]}")
-        made = [j for j in made if j not in refused]
+                refused[job.output] = f"{job.label}: the page failed its check: {'; '.join(problems)}."
+        for out, problem in refused.items():
+            _put_back(run, out)
+            failures[out] = problem
+            run.log(f"  failed: {problem}")
+        made = [j for j in made if j.output not in refused]
         if not refused:
             break
     for job in made:
