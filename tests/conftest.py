@@ -17,7 +17,7 @@ from storykit.ingest.process import process
 from storykit.site import freeze
 from storykit.site.build import build
 from .synthetic_site import PAGES as SYNTHETIC_PAGES
-from .synthetic_site import PINNED, make_project
+from .synthetic_site import PINNED, copy_project, make_project
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.pop("STORYKIT_ALERT_WEBHOOK", None)
@@ -55,6 +55,12 @@ def synthetic_site(tmp_path_factory) -> Path:
         mp.setattr(freeze, "code_digest", lambda: PINNED)
         assert build(log=lambda _: None) == SYNTHETIC_PAGES
     return root
+
+
+@pytest.fixture
+def copy(synthetic_site, tmp_path, monkeypatch) -> Path:
+    """A copy of the built synthetic project, for a test that changes it."""
+    return copy_project(synthetic_site, tmp_path / "project", monkeypatch)
 
 
 @pytest.fixture(scope="session")

@@ -188,3 +188,9 @@ def copy_project(site: Path, dest: Path, monkeypatch) -> Path:
     monkeypatch.setenv("STORYKIT_HOME", str(dest))
     monkeypatch.setattr(freeze, "code_digest", lambda: PINNED)
     return dest
+
+
+def snapshot(root: Path) -> dict:
+    """Every published file of the project at `root`, by its path under reports/, with its bytes."""
+    reports = root / "reports"
+    return {str(p.relative_to(reports)): p.read_bytes() for p in sorted(reports.rglob("*")) if p.is_file()}

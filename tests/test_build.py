@@ -20,18 +20,13 @@ from storykit.site.plan import plan
 from storykit.errors import StorykitError
 from storykit.site.publish import Site
 
-from .synthetic_site import PAGES, PLACES, copy_project
+from .synthetic_site import PAGES, PLACES
 
 
 
 @pytest.fixture
 def site(synthetic_site):
     return synthetic_site
-
-
-@pytest.fixture
-def copy(site, tmp_path, monkeypatch):
-    return copy_project(site, tmp_path / "project", monkeypatch)
 
 
 def read(root: Path, page: str) -> str:

@@ -18,7 +18,7 @@ from storykit.site.build import BuildError, build
 from storykit.site.checks import PageError, check_page, check_published, check_version
 from storykit.site.publish import Site
 
-from .synthetic_site import PAGES, copy_project
+from .synthetic_site import PAGES, snapshot
 
 QUIET = {"log": lambda _: None}
 SITE = ["index.html"] + PAGES
@@ -221,16 +221,6 @@ def test_a_page_the_manifest_no_longer_names_is_a_leftover(version, manifest):
 
 
 # --- the same faults in a build ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def copy(synthetic_site, tmp_path, monkeypatch):
-    return copy_project(synthetic_site, tmp_path / "project", monkeypatch)
-
-
-def snapshot(root: Path) -> dict:
-    reports = root / "reports"
-    return {str(p.relative_to(reports)): p.read_bytes() for p in sorted(reports.rglob("*")) if p.is_file()}
 
 
 def store(root: Path) -> list[str]:

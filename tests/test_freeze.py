@@ -26,7 +26,7 @@ from storykit.site import freeze, kernels, parameters
 from storykit.site.build import BuildError, build
 from storykit.site.publish import Site
 
-from .synthetic_site import PAGES, copy_project
+from .synthetic_site import PAGES
 
 QUIET = {"log": lambda _: None}
 HEAVY = {"pandas", "numpy", "pyarrow", "plotly", "nbformat", "nbclient", "nbconvert", "jupyter_client", "zmq",
@@ -34,11 +34,6 @@ HEAVY = {"pandas", "numpy", "pyarrow", "plotly", "nbformat", "nbclient", "nbconv
 
 
 CODE = freeze.code_digest
-@pytest.fixture
-def copy(synthetic_site, tmp_path, monkeypatch):
-    return copy_project(synthetic_site, tmp_path / "project", monkeypatch)
-
-
 def made(**kw) -> tuple[list[str], int]:
     """The pages a build published, and how many kernels it started."""
     before = kernels.started

@@ -21,23 +21,14 @@ from nbformat.v4 import new_code_cell
 
 from storykit.site.build import BuildError, build
 from storykit.site.checks import check_version
-from storykit.site.publish import Site, locked
+from storykit.atomic import locked
+from storykit.site.publish import Site
 from storykit.atomic import write_text
 
-from .synthetic_site import PAGES, copy_project, make_project
+from .synthetic_site import PAGES, make_project, snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 QUIET = {"log": lambda _: None}
-
-
-@pytest.fixture
-def copy(synthetic_site, tmp_path, monkeypatch):
-    return copy_project(synthetic_site, tmp_path / "project", monkeypatch)
-
-
-def snapshot(root: Path) -> dict:
-    reports = root / "reports"
-    return {str(p.relative_to(reports)): p.read_bytes() for p in sorted(reports.rglob("*")) if p.is_file()}
 
 
 def whole(root: Path) -> None:
@@ -136,7 +127,8 @@ def test_a_build_killed_while_it_publishes_leaves_the_old_site_or_the_new_one(co
 KILLED_PUBLISHER = """
 import sys, time
 from pathlib import Path
-from storykit.site.publish import Site, locked
+from storykit.atomic import locked
+from storykit.site.publish import Site
 from storykit.atomic import write_text
 
 root = Path(sys.argv[1])

@@ -27,12 +27,20 @@ from .snapshot import save_processing_snapshot
 from ..paths import processed_dir, raw_dir
 
 STATE = ".fingerprints.json"
+LOCK_WAIT = 1800  # seconds a run waits for another to finish
 
 
 def process(raw_root: Path | None = None, out: Path | None = None, force: bool = False, log=print) -> list[str]:
     """Run every cleaner that is out of date; returns the names of those that ran."""
     raw_root, out = raw_root or raw_dir(), out or processed_dir()
     out.mkdir(parents=True, exist_ok=True)
+    # One run at a time changes the folder; the lock sits beside it (data/.processed.lock), not in it.
+    with atomic.locked(out.parent / f".{out.name}.lock", LOCK_WAIT, log, what="processing run"):
+        atomic.sweep(out)  # what a run killed while writing left
+        return _process(raw_root, out, force, log)
+
+
+def _process(raw_root: Path, out: Path, force: bool, log) -> list[str]:
     state = _load_state(out)
     inputs = Inputs(raw_root, out)
     ran = []

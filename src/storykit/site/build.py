@@ -28,7 +28,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .. import alerts
-from ..atomic import write_text
+from ..atomic import locked, write_text
 from ..errors import StorykitError
 from ..paths import project_root
 from . import assets, freeze, publish
@@ -122,7 +122,8 @@ def _build(reports, force, params, log, wait) -> list[str]:
     root = project_root()
     config = load_config(root)
     run = Run(root, config, plan(config, root, reports, params), publish.Site(root), State(root / "build"), log)
-    with publish.locked(run.work / "build.lock", config.lock_wait if wait is None else wait, log):
+    with locked(run.work / "build.lock", config.lock_wait if wait is None else wait, log,
+                hint=", or wait longer with --wait SECONDS"):
         run.site.recover(log)
         for old in run.work.glob("staging-*"):  # left by builds from before site versions
             shutil.rmtree(old, ignore_errors=True)

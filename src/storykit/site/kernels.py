@@ -67,7 +67,7 @@ class Task:
 class Result:
     task: Task
     nb: dict | None = None
-    reads: dict | None = None  # {input name: stat when read} (storykit.freeze)
+    reads: dict | None = None  # {input name: stat when read} (storykit.notebook.reads)
     error: BaseException | None = None
 
 

@@ -164,7 +164,7 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
     """The full HTML of a report page; `root` leads from the page's folder to the site's root.
 
     With `first_paint`, the first chart is also drawn now, as a picture the page shows at once
-    (storykit.firstpaint), until plotly.js has loaded and drawn the live chart.
+    (storykit.site.firstpaint), until plotly.js has loaded and drawn the live chart.
     """
     plotly = assets.page_plotly(page.traces)
     body = page.body

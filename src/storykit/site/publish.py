@@ -8,63 +8,20 @@ never touched), checks it as a whole, records its manifest as `.site/<id>.json`,
 killed at any moment, finds the old site or the new one, never a mix. The previous version stays
 (a request in flight can finish; `ln -sfn` can roll back); older ones are removed.
 
-A lock (flock on build/build.lock) lets one build at a time do any of this.
+A lock (storykit.atomic.locked, on build/build.lock) lets one build at a time do any of this.
 """
 
 import ctypes
 import errno
-import fcntl
 import json
 import os
 import shutil
-import socket
-import time
-from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import StorykitError
 from ..atomic import write_text
 
 STORE = ".site"
 TEMP_LINK = ".reports-"  # prefix of a link (or a replaced folder) on its way in (or out)
-
-
-@contextmanager
-def locked(path: Path, wait: float, log=print):
-    """Hold an exclusive lock on `path`, waiting at most `wait` seconds for another holder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline, told = time.monotonic() + wait, False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = os.pread(fd, 300, 0).decode("utf-8", "replace").strip() or "another build"
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise StorykitError(
-                        f"Another build is running ({holder}); "
-                        + (f"it was still running after {wait:.0f} s of waiting. " if wait else "")
-                        + "Nothing was changed. Try again when it has finished"
-                        + (", or wait longer with --wait SECONDS." if wait else ", or wait for it with --wait SECONDS.")
-                    ) from None
-                if not told:
-                    log(f"waiting for the build already running ({holder}), for up to {wait:.0f} s")
-                    told = True
-                time.sleep(min(1.0, left))
-        # The lock dies with its holder (even under kill -9); this text only tells a waiter who holds it.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, started {_stamp()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class Site:

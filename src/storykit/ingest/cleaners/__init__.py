@@ -1,7 +1,7 @@
 """The cleaners: each reads raw sources and returns tidy tables that match its declared schemas.
 
 A cleaner is a function registered with `@cleaner(sources=..., outputs=...)`. It receives the
-paths of its raw files and returns {resource name: DataFrame}; `storykit.process` types, checks
+paths of its raw files and returns {resource name: DataFrame}; `storykit.ingest.process` types, checks
 and writes what it returns, and records where it came from in datapackage.json.
 """
 

@@ -122,7 +122,7 @@ def split_sex(values: pd.Series, path) -> pd.DataFrame:
         else:
             raise DataError(f"{path}: column 'Sex' holds {value!r}, which is not 'Age - Sex' with age "
                             f"{' or '.join(sorted(AGES))} and sex {' or '.join(sorted(SEXES))}. "
-                            "Teach storykit.cleaners.vdc.split_sex the new form.")
+                            "Teach storykit.ingest.cleaners.vdc.split_sex the new form.")
     pairs = values.map(split)
     return pd.DataFrame({"sex": pairs.str[0], "age_group": pairs.str[1]}, index=values.index)
 
