@@ -150,14 +150,14 @@ def test_monthly_by_destination_fills_absent_months_with_zero_and_counts_suppres
 def test_latest_full_year_leaves_the_mid_year_aside():
     assert d.latest_full_year([2016, d.MID_YEAR, d.MID_YEAR - 1]) == d.MID_YEAR - 1
     assert d.latest_full_year([2016, 2017]) == 2017
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="No full year in the data: every row is the mid-year one"):
         d.latest_full_year([d.MID_YEAR])
 
 
 def test_listing_joins_names_for_a_sentence():
     assert d.listing(["Jordan"]) == "Jordan"
     assert d.listing(["Lebanon", "Jordan", "Iraq"]) == "Lebanon, Jordan and Iraq"
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="Nothing to list: the filter left no names"):
         d.listing([])
 
 

@@ -21,12 +21,16 @@ def test_a_fact_formats_itself_and_records_its_source():
     assert str(fact(1234.56, source=("unhcr_population", "idmc_idps"), what="mean")) == "1,234.6"
 
 
-@pytest.mark.parametrize("value, error", [
-    (float("nan"), StorykitError), (pd.NA, StorykitError), (None, StorykitError),
-    ("71970", TypeError), (True, TypeError),
+NA = r"The figure for 'deaths' is missing \(NA\): the data has no value for it; check the table"
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (float("nan"), StorykitError, NA), (pd.NA, StorykitError, NA), (None, StorykitError, NA),
+    ("71970", TypeError, r"fact\('71970', what='deaths'\): the value must be a number, not str"),
+    (True, TypeError, r"fact\(True, what='deaths'\): the value must be a number, not bool"),
 ])
-def test_a_fact_must_be_a_number(value, error):
-    with pytest.raises(error):
+def test_a_fact_must_be_a_number(value, error, message):
+    with pytest.raises(error, match=message):
         fact(value, source="ucdp_country_year", what="deaths")
 
 
@@ -69,14 +73,15 @@ def test_say_and_page_display_markdown_with_facts_in_metadata(monkeypatch):
     assert m2["storykit"] | {"facts": None} == {
         "kind": "page", "title": "Refugees", "as_of": "31 December 2016", "facts": None,
         "summary_markdown": '<span class="fact">5,524,511</span> Syrians were refugees.'}
-    with pytest.raises(UntracedFigure):
+    with pytest.raises(UntracedFigure, match="The page title 'The 14 governorates' holds a number: write it in "
+                                             "the summary as a fact"):
         page(title="The 14 governorates", summary="x", as_of=2020)
 
 
 def test_dates_for_as_of():
     assert format_date(date(2019, 11, 30)) == "30 November 2019"
     assert format_date(2019) == "2019" and format_date(" Nov 2019 ") == "Nov 2019"
-    with pytest.raises(StorykitError):
+    with pytest.raises(StorykitError, match=r"as_of=None: give the date the data runs to"):
         format_date(None)
 
 

@@ -338,7 +338,7 @@ def webhook(monkeypatch):
 
 def test_a_failure_is_posted_to_the_webhook(copy, webhook):
     add_cell(copy, "places.ipynb", "raise KeyError('pcode')")
-    with pytest.raises(BuildError):
+    with pytest.raises(BuildError, match=r"places: notebooks/places.ipynb, cell 4 .* stopped with KeyError"):
         build(["places"], **QUIET)
     [(kind, body)] = webhook.received
     assert kind == "application/json" and list(body) == ["text"]
