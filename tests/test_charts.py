@@ -30,13 +30,23 @@ def embedded(html: str, dom_id: str) -> dict:
     return json.loads(m.group(1))
 
 
-def test_house_style_is_the_default_template():
+def test_house_style_is_what_a_new_figure_and_its_page_get(toll):
     assert pio.templates.default == "storykit"
-    layout = charts.TEMPLATE.layout
-    assert list(layout.colorway) == list(charts.OKABE_ITO)
-    assert "system-ui" in layout.font.family and "sans-serif" in layout.font.family
-    assert layout.legend.orientation == "h" and layout.legend.y > 1  # above the plot, clear of the x-axis title
-    assert charts.CONFIG["responsive"] is True
+    # A figure made with no template named takes the house one: its series, in order, in the house colours ...
+    two = pd.concat([toll.assign(series="a"), toll.assign(series="b"), toll.assign(series="c")])
+    fig = px.line(two, x="year", y="deaths", color="series")
+    assert [t.line.color for t in fig.data] == list(charts.OKABE_ITO[:3])
+    # ... and the page draws it with the house layout and config.
+    bundle, _ = charts.chart_bundle(fig, two, title="Battle deaths", source="ucdp_country_year")
+    html = bundle["text/html"]
+    spec = embedded(html, re.search(r'<div class="sk-plot" id="([^"]+)"', html).group(1))
+    layout = spec["layout"]["template"]["layout"]
+    assert layout["colorway"] == list(charts.OKABE_ITO)
+    assert layout["legend"]["orientation"] == "h" and layout["legend"]["y"] > 1  # above the plot, clear of the x-axis title
+    assert layout["font"]["family"].startswith("system-ui") and layout["font"]["family"].endswith("sans-serif")
+    assert not re.search(r"@font-face|\.woff|fonts\.googleapis", html)  # the reader's own fonts: none fetched
+    config = bundle["application/vnd.plotly.v1+json"]["config"]
+    assert config["responsive"] is True and config["displaylogo"] is False
 
 
 def test_show_bundle_has_plotly_json_and_a_figure_the_page_draws(toll):
@@ -94,7 +104,7 @@ def test_title_and_notes_are_checked_prose_with_facts(toll):
     check_prose(bundle["text/html"], meta["storykit"]["facts"], "chart", generated_ok=True)
     bundle, meta = charts.chart_bundle(px.line(toll, x="year", y="deaths"), toll, title="Deaths in 14 places",
                                        source="ucdp_country_year")
-    with pytest.raises(ValueError, match="'14'"):
+    with pytest.raises(ValueError, match=r"chart: untraced figure\(s\) in the prose: '14'"):
         check_prose(bundle["text/html"], meta["storykit"]["facts"], "chart", generated_ok=True)
 
 
@@ -106,12 +116,13 @@ def test_text_from_data_is_escaped(toll):
 
 def test_show_refuses_bad_input(toll):
     fig = px.line(toll, x="year", y="deaths")
-    with pytest.raises(TypeError, match="DataFrame"):
+    with pytest.raises(TypeError, match="data must be the DataFrame the chart plots, for the CSV download"):
         charts.chart_bundle(fig, toll.to_dict(), title="T", source="ucdp_country_year")
-    with pytest.raises(StorykitError, match="no source called"):
+    with pytest.raises(StorykitError, match="There is no source called 'nowhere' in the catalogue. Known sources: "):
         charts.chart_bundle(fig, toll, title="T", source="nowhere")
     geo = go.Figure(go.Choropleth(locations=["SY01"], z=[1]))
-    with pytest.raises(StorykitError, match="no boundary source"):
+    with pytest.raises(StorykitError, match=r"The map 'Map' has no boundary source: make it with "
+                                            r"storykit\.charts\.choropleth\(\.\.\.\)"):
         charts.chart_bundle(geo, toll, title="Map", source="ucdp_country_year")
 
 
@@ -162,7 +173,7 @@ def test_animated_choropleth_has_one_colour_scale_and_light_frames(people):
 
 def test_choropleth_defaults_to_the_processed_provinces(people, tmp_path, monkeypatch):
     monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
-    with pytest.raises(StorykitError, match="provinces.geojson is missing"):
+    with pytest.raises(StorykitError, match=r"data/processed/provinces\.geojson is missing: run `storykit process` first"):
         charts.choropleth(people, color="people")
     processed = tmp_path / "data" / "processed"
     processed.mkdir(parents=True)
@@ -171,7 +182,7 @@ def test_choropleth_defaults_to_the_processed_provinces(people, tmp_path, monkey
         {"resources": [{"name": "provinces", "sources": [{"id": "ocha_admin1_2016"}, {"id": "ocha_admin1_2016"}]}]}))
     fig = charts.choropleth(people[people.year == 2016], color="people")
     assert fig._storykit_boundary == ("ocha_admin1_2016",)
-    with pytest.raises(StorykitError, match="SY99"):
+    with pytest.raises(StorykitError, match="Map data column 'pcode' has codes the map layer lacks: SY99"):
         charts.choropleth(pd.DataFrame({"pcode": ["SY99"], "people": [1]}), color="people")
 
 

@@ -96,12 +96,17 @@ def test_window_places_events_by_first_day_and_sets_long_ranges_aside(sample):
 
 
 def test_window_must_lie_inside_the_data(sample):
-    conflict.window(sample, "2020-07-02", 183)  # 1 January to 31 December: the last by date_end
-    with pytest.raises(DataError, match="runs outside the events, which cover 2020-01-01 to 2020-12-31"):
+    whole = conflict.window(sample, "2020-07-02", 183)  # 1 January to 31 December: the last by date_end
+    # Every event counts but the range of 9 days (50) and the year's tally (900), set aside.
+    assert sorted(whole.loc[whole["placed"], "deaths_best"]) == [1, 1, 3, 5, 7, 11, 13, 100]
+    assert sorted(whole.loc[~whole["placed"], "deaths_best"]) == [50, 900]
+    with pytest.raises(DataError, match=r"The window 2019-12-31 to 2020-01-19 \(ceasefire='2020-01-10', window_days=10\) "
+                                        "runs outside the events, which cover 2020-01-01 to 2020-12-31: "
+                                        "choose a nearer date or a shorter window"):
         conflict.window(sample, "2020-01-10", 10)
-    with pytest.raises(DataError, match="not a date"):
+    with pytest.raises(DataError, match="ceasefire='30/12/2016x' is not a date: write it as YYYY-MM-DD"):
         conflict.window(sample, "30/12/2016x", 10)
-    with pytest.raises(DataError, match="whole number of days"):
+    with pytest.raises(DataError, match="window_days=0: give a whole number of days, at least 1"):
         conflict.window(sample, CEASEFIRE, 0)
 
 
@@ -123,7 +128,7 @@ def test_daily_weekly_and_period_totals_agree(sample):
     split = conflict.period_totals(win, by="pcode", categories=["SY05", "SY07", "SY14"])
     assert len(split) == 6  # zeros for places without events
     assert split.set_index(["period", "pcode"]).loc[("after", "SY14"), "deaths_best"] == 0
-    with pytest.raises(DataError, match="no whole week"):
+    with pytest.raises(DataError, match="window_days=6: a window shorter than a week has no whole week to show"):
         conflict.weekly(win, CEASEFIRE, 6)
 
 
@@ -133,7 +138,7 @@ def test_by_governorate_leaves_out_unlocated_and_knows_every_place(sample):
     assert table.loc["SY07"].to_dict() == {"before": 5, "after": 3, "change": -2}
     assert table.loc["SY14"].to_dict() == {"before": 0, "after": 0, "change": 0}
     assert table[["before", "after"]].sum().sum() == 15  # the unlocated 11 are not spread
-    with pytest.raises(DataError, match="SY05 is not in the provinces layer"):
+    with pytest.raises(DataError, match="conflict_events: pcode SY05 is not in the provinces layer"):
         conflict.by_governorate(win, ["SY07"])
 
 
@@ -162,11 +167,21 @@ def test_real_actor_names(real):
 
 def test_real_window_counts_every_placed_death_once(real):
     win = conflict.window(real, "2016-12-30", 90)
-    placed = win[win["placed"]]
-    assert placed["date"].between("2016-10-01", "2017-03-29").all()
-    totals = conflict.period_totals(win)["deaths_best"].sum()
-    assert totals == placed["deaths_best"].sum() == conflict.daily(win, "2016-12-30", 90)["deaths_best"].sum()
-    located = conflict.by_governorate(win, [f"SY{i:02d}" for i in range(1, 15)])
-    unlocated = placed.loc[placed["pcode"].isna(), "deaths_best"].sum()
-    assert located[["before", "after"]].sum().sum() + unlocated == totals
+    # The rule applied here by hand: events starting from 1 October 2016 (90 days before the cease-fire)
+    # to 29 March 2017 (its 90th day), dated to within MAX_SPAN_DAYS; before it or from it on by their first day.
+    first, last = pd.to_datetime(real["date_start"]), pd.to_datetime(real["date_end"])
+    counted = real[first.between("2016-10-01", "2017-03-29") & ((last - first).dt.days + 1 <= conflict.MAX_SPAN_DAYS)]
+    period = (pd.to_datetime(counted["date_start"]) >= "2016-12-30").map({True: "after", False: "before"})
+    expected = counted.groupby(period)["deaths_best"].sum()
+    assert set(expected.index) == {"before", "after"}
+    totals = conflict.period_totals(win).set_index("period")["deaths_best"]
+    assert totals.to_dict() == expected.to_dict()
+    days = conflict.daily(win, "2016-12-30", 90)
+    assert len(days) == 180 and days.groupby("period")["deaths_best"].sum().to_dict() == expected.to_dict()
+    pcodes = [f"SY{i:02d}" for i in range(1, 15)]
+    located = conflict.by_governorate(win, pcodes).set_index("pcode")
+    by_place = counted.groupby([period, counted["pcode"]])["deaths_best"].sum().unstack(0)
+    by_place = by_place.reindex(pcodes, fill_value=0).fillna(0)
+    assert located["before"].tolist() == by_place["before"].tolist()
+    assert located["after"].tolist() == by_place["after"].tolist()
     assert (win.loc[~win["placed"], "span_days"] > conflict.MAX_SPAN_DAYS).all()

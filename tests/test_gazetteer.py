@@ -142,7 +142,8 @@ def test_every_layer_name_resolves_to_itself(gaz):
 def test_order_and_repeats_are_kept(gaz):
     got = gaz.to_pcode(["Sweida", "Aleppo", "Sweida", "حلب", "Damascus"])
     assert names_of(gaz, got) == ["As-Sweida", "Aleppo", "As-Sweida", "Aleppo", "Damascus"]
-    assert gaz.to_pcode(pd.Series(["Homs", "Hims"], index=[7, 3])) == gaz.to_pcode(["Homs", "Homs"])
+    # A Series is read in its order, not its index's: SY04 is Homs (docs/sources.md, ocha_admin1_2016).
+    assert gaz.to_pcode(pd.Series(["Homs", "Hims"], index=[7, 3])) == ["SY04", "SY04"]
 
 
 def test_damascus_city_and_countryside_stay_apart(gaz):
@@ -186,7 +187,13 @@ def test_bare_codes_need_their_scheme(gaz):
 
 
 def test_districts_are_a_separate_level(gaz):
-    assert gaz.to_pcode(["Damascus"], level=1) != gaz.to_pcode(["Damascus"], level=2)
+    # Damascus the governorate is SY01 (docs/sources.md, ocha_admin1_2016); Damascus the district is the
+    # level-2 row of that name, within SY01, as the table (from OCHA's level-2 layer) has it.
+    districts = gaz.table[gaz.table["level"] == 2]
+    [damascus_district] = districts.loc[districts["name_en"] == "Damascus", "pcode"]
+    assert damascus_district.startswith("SY01") and damascus_district != "SY01"
+    assert gaz.to_pcode(["Damascus"], level=1) == ["SY01"]
+    assert gaz.to_pcode(["Damascus"], level=2) == [damascus_district]
     assert names_of(gaz, gaz.to_pcode(["Jabal Saman district", "Markaz Daraa district", "مركز حمص", "Azaz"],
                                       level=2)) == ["Jebel Saman", "Dar'a", "Homs", "A'zaz"]
     with pytest.raises(UnknownPlaceError, match="not districts"):
@@ -270,6 +277,11 @@ def test_module_to_pcode_reads_the_processed_gazetteer(gazetteer_file, tmp_path,
     processed.mkdir(parents=True)
     (processed / "gazetteer.parquet").write_bytes(gazetteer_file.read_bytes())
     monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
-    gaz = Gazetteer.load(gazetteer_file)
-    assert to_pcode(["Idlib", "Tartus"]) == gaz.to_pcode(["Idleb", "Tartous"])
+    # SY07 Idleb and SY10 Tartous: docs/sources.md, ocha_admin1_2016.
+    assert to_pcode(["Idlib", "Tartus"]) == ["SY07", "SY10"]
     assert to_pcode(["Jebel Saman"], level=2) == ["SY0200"]
+    # The file under STORYKIT_HOME, not another project's: there Idleb now has a code of its own.
+    table = pd.read_parquet(gazetteer_file).replace({"pcode": {"SY07": "XX07"}, "parent_pcode": {"SY07": "XX07"}})
+    table.to_parquet(processed / "gazetteer.parquet")
+    os.utime(processed / "gazetteer.parquet", ns=(0, (processed / "gazetteer.parquet").stat().st_mtime_ns + 10**9))
+    assert to_pcode(["Idlib", "Tartus"]) == ["XX07", "SY10"]

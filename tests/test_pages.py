@@ -184,12 +184,18 @@ def test_every_site_has_the_style_the_drawing_script_and_plotly():
                                                       traceback=["Traceback..."])]),
      r"nb, cell 2 \(“secret_code = 1  # /home/reporter/notes”\): the notebook stopped with KeyError: 'year'"),
     (lambda c: notebook([page_output(c)], [new_output("display_data", data={
-        "application/vnd.plotly.v1+json": {"data": []}, "text/plain": "Figure"})]), r"cell 2 \(“secret.*”\): a chart was shown with fig.show"),
+        "application/vnd.plotly.v1+json": {"data": []}, "text/plain": "Figure"})]),
+     (r"cell 2 \(“secret.*”\): a chart was shown with fig.show\(\), which a page cannot keep; use "
+      r"storykit\.charts\.show\(fig, data, title=\.\.\., source=\.\.\.\)")),
     (lambda c: notebook([page_output(c)], "All 14 governorates."), r"cell 2 \(“All 14 governorates.”\): untraced figure\(s\) in the prose: '14'"),
-    (lambda c: notebook("No page here."), "exactly once \\(found 0"),
-    (lambda c: notebook([page_output(c)], [page_output(c)]), "exactly once \\(found 2"),
+    (lambda c: notebook("No page here."), (r"nb: call storykit\.facts\.page\(title=\.\.\., summary=\.\.\., "
+                                           r"as_of=\.\.\.\) exactly once \(found 0 calls\)")),
+    (lambda c: notebook([page_output(c)], [page_output(c)]),
+     r"nb: call storykit\.facts\.page\(.*\) exactly once \(found 2 calls\)"),
     (lambda c: notebook([page_output(c, summary="{n} died, of 22 million.")]), r"cell 1 \(“secret.*”\): untraced.*'22'"),
-    (lambda c: notebook([page_output(c)], '<span class="fact">1,000</span> died'), "no fact with that text"),
+    (lambda c: notebook([page_output(c)], '<span class="fact">1,000</span> died'),
+     (r"cell 2 \(“.*”\): the figure\(s\) '1,000' are marked as facts but no fact with that text was "
+      r"recorded; use storykit\.facts\.say\(\), never hand-written spans")),
     (lambda c: notebook([page_output(c)], [chart_output(title="The 14 governorates")]), r"cell 2 \(“secret.*”\): untraced.*'14'"),
 ])
 def test_collect_refuses(captured, make, message):
@@ -207,20 +213,29 @@ def test_a_tampered_fact_is_refused(captured):
 PAGE = '<!doctype html><html lang="en"><head><title>t</title>{head}</head><body><main>{body}</main></body></html>'
 
 
+def another_host(url: str) -> str:
+    return (rf"p: the page would load from another host: {re.escape(url)}\. Pages load only their own files "
+            r"\(assets/\); no CDN, no web fonts")
+
+
+TOO_BIG = PAGE.format(head="", body="x" * (MAX_PAGE_BYTES + 1))
+
+
 @pytest.mark.parametrize("head, body, message", [
-    ("", "<p>Traceback (most recent call last):</p>", "a Python traceback"),
-    ("", "<pre>In [3]: x</pre>", "notebook prompt"),
-    ("", "<p>read from /home/reporter/data.csv</p>", "local path"),
-    ("", "<p>C:\\Users\\me</p>", "local path"),
-    ("", "<p>saved in /srv/storykit/x</p>", "names the local path /srv/storykit"),
-    ('<script src="https://cdn.plot.ly/plotly.min.js"></script>', "", "another host"),
-    ('<link rel="stylesheet" href="//fonts.googleapis.com/css">', "", "another host"),
-    ("<style>@import 'https://example.org/a.css';</style>", "", "another host"),
-    ("", '<div style="background: url(http://example.org/x.png)"></div>', "another host"),
-    ("", '<img src="https://example.org/x.png" alt="x">', "another host"),
+    ("", "<p>Traceback (most recent call last):</p>", "p: the page shows a Python traceback; it must not be published"),
+    ("", "<pre>In [3]: x</pre>", r"p: the page shows a notebook prompt 'In \[3\]:'"),
+    ("", "<p>read from /home/reporter/data.csv</p>", r"p: the page names a local path near '.*/home/reporter/data\.csv"),
+    ("", "<p>C:\\Users\\me</p>", r"p: the page names a local path near '.*C:\\\\Users\\\\me"),  # as repr() writes it
+    ("", "<p>saved in /srv/storykit/x</p>", "p: the page names the local path /srv/storykit; a page must not reveal the machine"),
+    ('<script src="https://cdn.plot.ly/plotly.min.js"></script>', "", another_host("https://cdn.plot.ly/plotly.min.js")),
+    ('<link rel="stylesheet" href="//fonts.googleapis.com/css">', "", another_host("//fonts.googleapis.com/css")),
+    ("<style>@import 'https://example.org/a.css';</style>", "", another_host("https://example.org/a.css")),
+    ("", '<div style="background: url(http://example.org/x.png)"></div>', another_host("http://example.org/x.png")),
+    ("", '<img src="https://example.org/x.png" alt="x">', another_host("https://example.org/x.png")),
     ("", '<script type="application/json">{"images":[{"source":"https://example.org/x.png"}]}</script>',
-     "another host"),
-    ("", "x" * (MAX_PAGE_BYTES + 1), "over the 400,000 limit"),
+     another_host("https://example.org/x.png")),
+    ("", "x" * (MAX_PAGE_BYTES + 1),
+     f"p: the page weighs {len(TOO_BIG.encode()):,} bytes, over the {MAX_PAGE_BYTES:,} limit; plot fewer points"),
 ])
 def test_check_published_refuses(head, body, message):
     with pytest.raises(PageError, match=message):
@@ -244,7 +259,7 @@ def test_index_lists_reports_groups_and_headlines(captured):
     assert f"Source: {catalogue.get('ucdp_country_year').publisher}" in html
     assert '<a href="toll.html">The toll</a>' in html and '<a href="g/a.html">The toll</a>' in html
     assert "plotly.min.js" not in html
-    with pytest.raises(UntracedFigure, match="'12'"):
+    with pytest.raises(UntracedFigure, match=r"untraced figure\(s\) in the prose: '12'"):
         pages.render_index(intro="In 12 places.", stories=[], groups=[], headlines=[])
 
 
