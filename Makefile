@@ -37,8 +37,9 @@ process: fetch
 build report: process
 	$(BIN)/storykit build
 
+# One test process per processor; a file's tests stay together, so its fixtures are made once.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:
 	rm -rf data/raw/* data/processed/* data/processed/.fingerprints.json reports .site

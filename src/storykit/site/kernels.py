@@ -26,6 +26,7 @@ import json
 import os
 import queue
 import signal
+import subprocess
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -82,7 +83,10 @@ class Kernel:
         global started
         self.km = AsyncKernelManager(kernel_name=self.pool.kernel)
         try:
-            await self.km.start_kernel(cwd=str(self.pool.cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            # The kernel's own stderr (a port another process took, a warning of a library) is no reader's or
+            # scheduler's business: a failure reaches the build through the kernel's messages or its death.
+            await self.km.start_kernel(cwd=str(self.pool.cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                                       stderr=subprocess.DEVNULL)
             started += 1
             self.group = self.km.provisioner.pgid  # the kernel starts its own session
             self.pool.groups.add(self.group)
