@@ -7,9 +7,9 @@ Chrome's DevTools do), for a phone's processor.
 
 Each page opens in a fresh browser context (nothing cached). A script installed before the page's own
 records, on the page's clock (milliseconds since navigation start), when the first chart appears: a
-static first paint (`.storykit-static`, once its picture is decoded) or a chart Plotly has drawn
-(`.js-plotly-plot .main-svg`), and then the next animation frame, when it is on screen. It also records when every chart is
-interactive. Prints one line per page and the medians.
+static picture (`.storykit-static`, once the picture for the screen's width is loaded) or a chart
+Plotly has drawn (`.js-plotly-plot .main-svg`), and then the next animation frame, when it is on
+screen. It also records when every chart is interactive. Prints one line per page and the medians.
 """
 
 import argparse
@@ -30,7 +30,8 @@ WATCH = """
       window.__sk.first = performance.now();
       // A picture counts once it is decoded; then the next frame puts it on screen.
       const paint = () => requestAnimationFrame(() => { window.__sk.painted = performance.now(); });
-      shown.tagName === "IMG" && !shown.complete ? shown.addEventListener("load", paint) : paint();
+      const img = shown.tagName === "PICTURE" ? shown.querySelector("img") : shown;  // a <picture>: its <img>
+      img && img.tagName === "IMG" && !img.complete ? img.addEventListener("load", paint) : paint();
     }
     const plots = document.querySelectorAll("figure.sk-chart .sk-plot");
     if (!("all" in window.__sk) && plots.length

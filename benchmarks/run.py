@@ -6,10 +6,10 @@ Baseline: what a team would do by hand with the same notebooks: for each page of
 `papermill` then `jupyter nbconvert --to html --no-input`, one after the other. Then, on the real
 project: `storykit build --force`, `storykit build` with nothing changed, `storykit build` after one
 processed table changed (as `storykit process` leaves it after a new release of its source),
-the pages' weights, the provinces geometry a map page loads, the first chart on screen in headless
-Chromium (benchmarks/first_paint.py), and `storykit process` from a warm data/raw/, forced and with
-nothing changed. Every figure is wall-clock time of the command as a user types it. The site ends
-as it started: built and current.
+the pages' weights and their charts' pictures, the provinces geometry a map page loads, the first
+chart on screen in headless Chromium (benchmarks/first_paint.py), and `storykit process` from a warm
+data/raw/, forced and with nothing changed. Every figure is wall-clock time of the command as a user
+types it. The site ends as it started: built and current.
 """
 
 import os
@@ -95,6 +95,21 @@ def page_weights() -> tuple[float, float, float, float, float]:
     return max(pages), statistics.median(pages), sum(pages), shared, geometry
 
 
+def picture_weights(site: Path | None = None) -> dict[str, tuple[float, float]]:
+    """KB of the charts' pictures each page with charts shows, (on a phone, on a desktop): a browser
+    fetches only the picture for its width."""
+    site = (site or ROOT / "reports").resolve()
+    out = {}
+    for page in sorted(site.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        widths = [re.findall(r'srcset="(?:\.\./)*assets/(pictures/[\w.]+)"', html),
+                  re.findall(r'<img alt="" src="(?:\.\./)*assets/(pictures/[\w.]+)"', html)]
+        if widths[0]:
+            out[str(page.relative_to(site))] = tuple(
+                sum((site / "assets" / name).stat().st_size for name in set(names)) / 1024 for names in widths)
+    return out
+
+
 def first_chart() -> float:
     sys.path.insert(0, str(Path(__file__).parent))
     from first_paint import measure
@@ -121,6 +136,9 @@ def main() -> None:
     assert made(output) == n and made(output_noop) == 0, output + output_noop
     inc, inc_pages = incremental()
     largest, median, total, shared, geometry = page_weights()
+    pictures = picture_weights()
+    phone, desktop = ([p[i] for p in pictures.values()] or [0] for i in (0, 1))
+    every = sum(p.stat().st_size for p in (ROOT / "reports" / "assets" / "pictures").resolve().glob("*.svg")) / 1024
     rows = [
         (f"full build, baseline (papermill + nbconvert per page, serially, {n} pages)", f"{base:.1f} s"),
         ("full build, storykit build --force", f"{full:.1f} s"),
@@ -130,6 +148,11 @@ def main() -> None:
         ("page weight, largest / median / total", f"{largest:.0f} / {median:.0f} / {total:.0f} KB"),
         ("shared assets (plotly.js, charts.js, style.css)", f"{shared:.0f} KB"),
         ("provinces geometry (largest geo asset)", f"{geometry:.0f} KB"),
+        ("charts' pictures a page shows, largest / median, phone",
+         f"{max(phone):.0f} / {statistics.median(phone):.0f} KB"),
+        ("charts' pictures a page shows, largest / median, desktop",
+         f"{max(desktop):.0f} / {statistics.median(desktop):.0f} KB"),
+        ("every picture of the site (assets/pictures/)", f"{every:.0f} KB"),
         ("first chart on screen in Chromium (median over pages)", f"{first_chart():.2f} s"),
         ("storykit process --force (every cleaner, warm data/raw)", f"{storykit('process', '--force')[0]:.1f} s"),
         ("storykit process, nothing changed", f"{storykit('process')[0]:.2f} s"),

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_markdown_cell
 
+from storykit.site import assets, firstpaint
 from storykit.site import build as build_module
 from storykit.site.build import BuildError, build
 from storykit.site.checks import PageError, check_page, check_published, check_version
@@ -102,6 +103,32 @@ def test_a_missing_asset_is_named_on_every_page_that_loads_it(version, manifest,
                 for rel in sorted(users)]
     assert check_version(version, list(manifest)) == expected
     assert page_problems(version, manifest) == sorted(expected, key=lambda p: SITE.index(p.split()[0]))
+
+
+needs_chromium = pytest.mark.skipif(firstpaint.chromium() is None, reason="no Chromium: the pages have no pictures")
+
+
+@needs_chromium
+@pytest.mark.parametrize("which", ["srcset", "src"])  # the phone's (a <source>) or the desktop's (the <img>)
+def test_a_missing_picture_is_named_on_every_page_that_shows_it(version, manifest, which):
+    shown = {rel: re.findall(rf'{which}="((?:\.\./)*assets/pictures/[\w.]+)"', read(version, rel)) for rel in SITE}
+    assert all(shown[rel] for rel in PAGES) and not shown["index.html"]  # every chart has its pictures
+    name = shown["toll.html"][0].rsplit("/", 1)[1]
+    (version / "assets" / "pictures" / name).unlink()
+    expected = [f"{rel} refers to {ref}, which is not in the site" for rel in sorted(SITE) for ref in
+                dict.fromkeys(shown[rel]) if ref.endswith(name)]
+    assert expected and check_version(version, list(manifest)) == expected
+
+
+@needs_chromium
+def test_the_sweep_of_unused_assets_keeps_every_picture_a_page_shows(version):
+    pictures = version / "assets" / "pictures"
+    shown = {m for rel in SITE for m in re.findall(r'assets/pictures/([\w.]+)"', read(version, rel))}
+    assert shown and {p.name for p in pictures.iterdir()} == shown
+    (pictures / "0123456789abcdef0123.svg").write_text("<svg/>")  # a picture of a chart no page shows any more
+    (version / "assets" / "geo-0123456789abcdef.js").write_text("")
+    assert [p.relative_to(version).as_posix() for p in assets.unused(version)] == [
+        "assets/geo-0123456789abcdef.js", "assets/pictures/0123456789abcdef0123.svg"]
 
 
 def test_a_missing_page_is_named_and_so_is_every_link_to_it(version, manifest):

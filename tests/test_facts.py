@@ -123,3 +123,12 @@ def test_text_values_keep_their_apostrophes():
     from storykit.facts import md
 
     assert "Dar'a" in md("In {place}", place="Dar'a").markdown
+
+
+def test_a_phrase_made_with_md_can_be_used_inside_another_and_keeps_its_facts():
+    days = fact(90, source="ucdp_country_year", what="days compared")
+    period = md("{days} days each side", days=days)
+    sentence = md("Deaths per week: {period}, with {name}", period=period, name="Dar'a <b>")
+    assert sentence.markdown.startswith('Deaths per week: <span class="fact">90</span> days each side, with ')
+    assert "<b>" not in sentence.markdown  # text values are still escaped; the inner markup is not
+    assert [f["what"] for f in sentence.facts] == ["days compared"]

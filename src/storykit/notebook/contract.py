@@ -13,6 +13,7 @@ import json
 import re
 
 META_KEY = "storykit"
+SITE_NAME = "Syria's war in numbers"  # the site's title, and the credit on every picture of a chart
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 KINDS = ("page", "prose", "chart")
 PARAMETER = "parameter"  # the source of a figure the reader chose, such as a window in days

@@ -6,11 +6,11 @@ loads the plotly package's full plotly.min.js. A site publishes only the assets 
 Imports neither pandas nor plotly.express: a build never needs them.
 """
 
-import base64
 import hashlib
 import json
 import re
 from functools import cache
+from html import escape
 from pathlib import Path
 
 from ..errors import StorykitError
@@ -21,8 +21,11 @@ STATIC = HERE / "static"
 STYLE = HERE / "templates" / "style.css"
 PLOTLY_FULL = "plotly.min.js"  # the plotly package's own: every trace type
 PLOTLY_BUNDLE = "plotly-storykit.min.js"  # built by `make bundle` from js/: only these trace types
-BUNDLE_TRACES = frozenset({"scatter", "bar", "heatmap", "choropleth"})  # keep in step with js/entry.js
-USED = re.compile(r'assets/([\w.-]+)"')  # how a page names an asset it loads
+BUNDLE_TRACES = frozenset({"scatter", "bar", "heatmap", "choropleth", "scattergeo"})  # keep in step with js/entry.js
+PICTURES = "pictures"  # assets/pictures/: the charts' static pictures (storykit.site.firstpaint)
+USED = re.compile(r'assets/((?:[\w.-]+/)?[\w.-]+)"')  # how a page names an asset it loads
+# The picture inside its <picture>, which style.css lays over the plot div.
+PICTURE_STYLE = "display:block;width:100%;height:100%;object-fit:scale-down;object-position:left top"
 
 
 def geometry_asset(key: str, geojson: dict) -> str:
@@ -50,12 +53,23 @@ def trace_types(figure: dict) -> set[str]:
     return {t.get("type", "scatter") for t in traces}
 
 
-def with_static(html: str, dom_id: str, svg: str) -> str:
-    """`html` with a static picture of the chart `dom_id` in its plot div, shown until the live chart
-    is drawn. Decorative (alt=""): the figure's text description says what the chart shows."""
-    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+def with_static(html: str, dom_id: str, phone: tuple[str, int, int], desktop: tuple[str, int, int], *,
+                lazy: bool = False) -> str:
+    """`html` with static pictures of the chart `dom_id` in its plot div, shown until the live chart is
+    drawn, and without JavaScript: `phone` and `desktop` are (src, width, height), the phone's for
+    screens up to PHONE_MEDIA. The picture fills its plot's box (style.css places it there), scaled
+    down to fit and never up, so nothing moves when it loads or when the live chart takes its place.
+    Decorative (alt=""): the figure's text description says what the chart shows. `lazy`: fetched
+    only as the reader nears it (browsers fetch every picture when JavaScript is off); else first."""
+    from .firstpaint import PHONE_MEDIA
+
+    (phone_src, phone_w, phone_h), (src, width, height) = phone, desktop
+    when = ' loading="lazy"' if lazy else ' fetchpriority="high"'
+    picture = (f'<picture class="{STATIC_CLASS}"><source media="{PHONE_MEDIA}" srcset="{escape(phone_src)}" '
+               f'width="{phone_w}" height="{phone_h}"><img alt="" src="{escape(src)}" width="{width}" '
+               f'height="{height}" decoding="async"{when} style="{PICTURE_STYLE}"></picture>')
     div = re.compile(rf'<div\b[^>]*\bid="{re.escape(dom_id)}"[^>]*>')
-    return div.sub(lambda m: f'{m.group()}<img class="{STATIC_CLASS}" alt="" src="{src}">', html, count=1)
+    return div.sub(lambda m: m.group() + picture, html, count=1)
 
 
 def plotly_file(name: str) -> Path:
@@ -105,8 +119,9 @@ def site_assets() -> dict[str, str]:
 
 
 def unused(version: Path) -> list[Path]:
-    """The files of the version's assets/ that none of its pages loads."""
+    """The files of the version's assets/ (pictures/ too) that none of its pages loads."""
     used = set()
     for page in version.rglob("*.html"):
         used |= set(USED.findall(page.read_text(encoding="utf-8")))
-    return [a for a in (version / "assets").glob("*") if a.is_file() and a.name not in used]
+    folder = version / "assets"
+    return [a for a in sorted(folder.rglob("*")) if a.is_file() and a.relative_to(folder).as_posix() not in used]

@@ -68,6 +68,7 @@ class Run:
     version: Path | None = None
     built: datetime | None = None
     assets: dict = field(default_factory=dict)  # the site's assets by name, each written once a page needs it
+    pictures: object = None  # the charts' pictures (storykit.site.firstpaint.Pictures), in the new version's assets
 
     @property
     def work(self) -> Path:
@@ -182,6 +183,9 @@ def _publish(run: Run, todo: list[Job]):
         run.version = run.site.begin(f"{run.built:%Y%m%d-%H%M%S-%f}", keep=set(run.manifest))
         try:
             run.assets = _pages().prepare_assets()
+            from .firstpaint import Pictures  # the new version starts with the current one's: drawn only once
+
+            run.pictures = Pictures(run.version / "assets" / assets.PICTURES)
             for name in ("style.css", "charts.js"):  # every page and the index load these
                 _put_asset(run, name)
             published, failures = _make_pages(run, todo, pool)
@@ -313,7 +317,11 @@ def _make_page(run: Run, job: Job, nb):
 
     page = pages.collect(nb, job.where)
     html = pages.render(page, root=job.root, built=run.built, notebook=f"notebooks/{job.notebook}",
-                        parameters=job.parameters)
+                        parameters=job.parameters, pictures=run.pictures)
+    # Named by what they are drawn from, so a file there is the same picture; the pictures of a page
+    # refused below go with the assets no page uses.
+    for name, svg in run.pictures.take().items():
+        write_text(svg, run.version / "assets" / assets.PICTURES / name)
     check_published(html, job.where, local=(str(run.root),))
     _put_asset(run, assets.page_plotly(page.traces))
     for key, geojson in page.geometries.items():  # named by their hash: an existing file is the same shapes
@@ -343,8 +351,10 @@ def _finish(run: Run) -> None:
     for out in [out for out in manifest if not (version / out).is_file()]:
         del manifest[out]  # an entry whose page is gone (removed by hand)
     write_text(index_html(run.config, manifest, version, run.built, run.stale), version / "index.html")
-    for asset in assets.unused(version):  # shapes no page draws any more, a plotly.js no page loads
+    for asset in assets.unused(version):  # shapes and pictures no page shows any more, a plotly.js no page loads
         asset.unlink()
+    if (pictures := version / "assets" / assets.PICTURES).is_dir() and not any(pictures.iterdir()):
+        pictures.rmdir()
     problems = check_version(version, list(manifest))
     if problems:
         raise BuildError("The new site failed its check, so nothing was published:\n  " + "\n  ".join(problems))

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from ..errors import StorykitError
 from ..notebook.contract import CHART_CLASS, DATA_SUFFIX, FACT_CLASS, PLOT_CLASS
 
-MAX_PAGE_BYTES = 400_000  # the shared plotly.js aside
+MAX_PAGE_BYTES = 250_000  # the shared assets aside (plotly.js, map shapes, the charts' pictures)
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -138,6 +138,8 @@ class _Parts(HTMLParser):
         for name in ("src", "href"):
             if a.get(name):
                 self.refs.append(a[name])
+        if a.get("srcset"):  # candidates "url [descriptor]", comma-separated (a <picture>'s sources)
+            self.refs += [c.split()[0] for c in a["srcset"].split(",") if c.strip()]
 
     def handle_data(self, data):
         if self._fact is not None:

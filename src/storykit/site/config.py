@@ -18,6 +18,7 @@ class Config:
     lock_wait: int = 1800
     workers: int = 0  # kernels at once; 0: one per processor
     reuse_kernels: bool = True  # run page after page in a kernel, each in a fresh namespace
+    lead: str = ""  # the story whose first chart leads the index
     reports: list[dict] = field(default_factory=list)
 
     @property
@@ -53,7 +54,11 @@ def load_config(root: Path) -> Config:
     names = [r["name"] for r in reports]
     if len(set(names)) != len(names):
         raise StorykitError(f"{path}: two reports share a name; names must be unique.")
+    lead = site.get("lead", "")
+    stories = [r["name"] for r in reports if not r.get("fan_out")]
+    if lead and lead not in stories:
+        raise StorykitError(f"{path}: [site] lead = {lead!r} names no story; it may be one of {', '.join(stories)}.")
     return Config(intro=site.get("intro", ""), cell_timeout=int(site.get("cell_timeout", 600)),
                   kernel=site.get("kernel", "python3"), notebook_timeout=int(site.get("notebook_timeout", 3600)),
                   lock_wait=int(site.get("lock_wait", 1800)), workers=int(site.get("workers", 0)),
-                  reuse_kernels=bool(site.get("reuse_kernels", True)), reports=reports)
+                  reuse_kernels=bool(site.get("reuse_kernels", True)), lead=lead, reports=reports)

@@ -1,15 +1,22 @@
-"""A static first paint: a page's first chart drawn at build time by plotly.js itself, in headless
-Chromium, as an SVG picture the page shows at once, until assets/charts.js draws the live chart.
+"""Static pictures of the charts: each chart drawn at build time by plotly.js itself, in headless
+Chromium, as SVG, at a phone's width and at a desktop's. A page shows them at once, and without
+JavaScript, until assets/charts.js draws the live chart in the same box.
+
+Pictures are files, assets/pictures/<key>.svg (`Pictures`), each named by the hash of everything it is
+drawn from: the figure, its size, the plotly.js, Chromium's version and this module's code. The same name
+is thus the same picture, a site keeps one file for a picture many pages show, and a build draws only
+the pictures its site does not have yet. A reader's browser fetches only the width it needs.
 
 Chromium runs in a worker process (`python -m storykit.site.firstpaint`), started when a build stages its
 assets (so while its kernels start) or on first use: it loads each plotly.js once, and each map's
-shapes once, then turns each figure it is sent into SVG. It ends when the process that
-started it does (its input closes) or after IDLE seconds without work, and it never inherits
+shapes once, then turns each figure it is sent into SVG at every width asked. It ends when the process
+that started it does (its input closes) or after IDLE seconds without work, and it never inherits
 STORYKIT_HOME (it reads no project data). Without Chromium (STORYKIT_CHROMIUM names one, else the
-first of CHROMIUM on the PATH) pages get no static first paint, and the build says so once, in one
-line on standard error.
+first of CHROMIUM on the PATH) pages get no pictures, and the build says so once, in one line on
+standard error.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -18,13 +25,19 @@ import shutil
 import subprocess
 import sys
 import threading
+from functools import cache
 from pathlib import Path
 
 from ..notebook.contract import geometry_key
 
-# A chart's width on a wide screen (style.css: a 46rem column, charts 6rem wider on each side, less
-# the padding); narrower screens scale the picture down until the live chart replaces it.
+# A chart's width (style.css): on a wide screen a 46rem column, charts 6rem wider on each side, less the
+# padding; on a 390 px phone the screen less main's 1rem padding on each side. Screens up to PHONE_MEDIA
+# show the phone's picture, wider ones the desktop's; a screen of another width shows the picture scaled
+# down to fit its box (never up), until the live chart replaces it.
 WIDTH = 896
+PHONE = 390 - 2 * 16
+WIDTHS = (PHONE, WIDTH)
+PHONE_MEDIA = "(max-width: 40rem)"
 HEIGHT = 420  # the house template's, for a figure that sets none
 IDLE = 20  # seconds the worker waits for work before it ends
 WAIT = 60  # seconds the build waits for the worker to start or to draw one chart
@@ -32,14 +45,18 @@ CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
-DRAW = """async ([figure, width, height]) => {
+DRAW = """async ([figure, widths, height]) => {
   const assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
   assets.topojson = assets.topojson || {};
   assets.topojson.world_110m = assets.topojson.world_110m || {type: "Topology", objects: {}, arcs: []};
   figure.data.forEach((trace, i) => { trace.uid = trace.uid || "t" + i; });  // not random: the same each build
-  const url = await Plotly.toImage({data: figure.data, layout: figure.layout, config: {}},
-                                   {format: "svg", width: width, height: height});
-  return decodeURIComponent(url.slice(url.indexOf(",") + 1));
+  const drawn = [];
+  for (const width of widths) {
+    const url = await Plotly.toImage({data: figure.data, layout: figure.layout, config: {}},
+                                     {format: "svg", width: width, height: height});
+    drawn.push(decodeURIComponent(url.slice(url.indexOf(",") + 1)));
+  }
+  return drawn;
 }"""
 
 
@@ -60,23 +77,25 @@ class _Worker:
         self.proc: subprocess.Popen | None = None
         self.ready = False
         self.pid = os.getpid()
-        self.failed: str | None = None  # why there is no static first paint in this process
+        self.failed: str | None = None  # why there are no pictures in this process
         self.sent: set[str] = set()  # the map shapes this worker has, by key
+        self.version: str | None = None  # Chromium's, once it has started
 
     def prepare(self):
         with self.lock:
             self._spawn()
 
-    def draw(self, request: dict, shapes: dict[str, dict]) -> str | None:
+    def chromium_version(self) -> str | None:
+        """Chromium's version (it lays out the text: part of what a picture is drawn from), or None without it."""
+        with self.lock:
+            if self.version is None:
+                self._start()
+            return None if self.failed else self.version
+
+    def draw(self, request: dict, shapes: dict[str, dict]) -> list[str] | None:
         with self.lock:
             for attempt in (1, 2):  # a worker that ended (idle) since the last request is started again
-                self._spawn()
-                if not self.ready and not self.failed:
-                    ready = self._reply() or {"error": "the worker process ended before it started Chromium."}
-                    self.ready = "ready" in ready
-                    if not self.ready and not self.failed:
-                        self._fail(ready["error"])
-                if self.failed:
+                if not self._start():
                     return None
                 new = {k: v for k, v in shapes.items() if k not in self.sent}
                 try:
@@ -96,6 +115,18 @@ class _Worker:
                 return reply["svg"]
             return None
 
+    def _start(self) -> bool:
+        """A worker whose Chromium has started (a new one if the last ended); False if there is none."""
+        self._spawn()
+        if not self.ready and not self.failed:
+            ready = self._reply() or {"error": "the worker process ended before it started Chromium."}
+            self.ready = "ready" in ready
+            if self.ready:
+                self.version = ready.get("version") or ready["ready"]
+            elif not self.failed:
+                self._fail(ready["error"])
+        return not self.failed
+
     def _spawn(self):
         """Start a worker if none runs; it starts Chromium while the build goes on."""
         if self.pid != os.getpid():  # a forked child: the parent's worker is not ours
@@ -109,7 +140,7 @@ class _Worker:
         self.ready, self.sent = False, set()
 
     def _reply(self) -> dict | None:
-        """The worker's next line, or None if it ended; no more static first paint if it takes over WAIT s."""
+        """The worker's next line, or None if it ended; no more pictures if it takes over WAIT s."""
         if not select.select([self.proc.stdout], [], [], WAIT)[0]:
             self._fail(f"Chromium did not answer within {WAIT} s.")
             return None
@@ -120,7 +151,7 @@ class _Worker:
         self.failed = why
         self.proc.kill()
         self.proc.wait()
-        say(f"No static first paint on the pages: {why}")
+        say(f"No static pictures of the charts on the pages: {why}")
 
 
 _worker = _Worker()
@@ -138,20 +169,80 @@ def prepare() -> None:
 
 def svg(figure: dict, plotly: Path, width: int = WIDTH) -> str | None:
     """The figure as SVG, drawn by the plotly.js in the file `plotly`; None if there is no Chromium."""
+    drawn = _draw(figure, plotly, (width,))
+    return drawn[0] if drawn else None
+
+
+def height_of(figure: dict) -> int:
+    """The height the figure is drawn at: its own, else its template's, else the house's."""
     layout = figure.get("layout", {})
-    height = layout.get("height") or layout.get("template", {}).get("layout", {}).get("height") or HEIGHT
-    # Map shapes go to the worker once, by key, as pages share them (a map of each governorate).
-    figure, shapes = {**figure, "data": [dict(t) for t in figure.get("data", [])]}, {}
-    for trace in figure["data"]:
+    return layout.get("height") or layout.get("template", {}).get("layout", {}).get("height") or HEIGHT
+
+
+def _drawable(figure: dict) -> tuple[dict, dict[str, dict]]:
+    """What the worker draws (data and layout, each map's shapes named by their key) and those shapes."""
+    drawable, shapes = {"data": [dict(t) for t in figure.get("data", [])], "layout": figure.get("layout", {})}, {}
+    for trace in drawable["data"]:
         if isinstance(trace.get("geojson"), dict):
             trace["geojson"] = geometry_key(shapes_of := trace["geojson"])
             shapes[trace["geojson"]] = shapes_of
+    return drawable, shapes
+
+
+def _draw(figure: dict, plotly: Path, widths) -> list[str] | None:
+    """The figure as SVG at each of `widths`; None if there is no Chromium or plotly.js cannot draw it."""
+    drawable, shapes = _drawable(figure)
+    request = {"plotly": str(plotly), "figure": drawable, "widths": list(widths), "height": height_of(figure)}
     try:
-        drawn = _worker.draw({"plotly": str(plotly), "figure": figure, "width": width, "height": height}, shapes)
+        drawn = _worker.draw(request, shapes)  # map shapes go to the worker once, by key, as pages share them
     except RuntimeError as e:  # the live chart will say more, in the reader's console
-        say(f"No static first paint for a chart: plotly.js could not draw it ({e}).")
+        say(f"No static picture for a chart: plotly.js could not draw it ({e}).")
         return None
-    return _tidy(drawn) if drawn is not None else None
+    return [_compact(_tidy(d)) for d in drawn] if drawn is not None else None
+
+
+@cache
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Pictures:
+    """The pictures of a site's charts, assets/pictures/<name>, each named by the hash of what it is drawn
+    from. `folder`: that folder in the version being made, whose pictures are not drawn again (a new
+    version starts as the current one); `new` holds those drawn since the last `take`, to be written there."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.new: dict[str, str] = {}
+        self.taken: set[str] = set()  # handed to the caller to write
+
+    def draw(self, figure: dict, plotly: Path) -> list[tuple[str, int, int]] | None:
+        """The chart's pictures, (file name, width, height) at each of WIDTHS, phone first; None without
+        Chromium, or if plotly.js cannot draw the chart."""
+        version = _worker.chromium_version()
+        if version is None:
+            return None
+        drawable, _ = _drawable(figure)
+        height = height_of(figure)
+        made_of = {"figure": drawable, "height": height, "plotly": _digest(Path(plotly)), "chromium": version,
+                   "code": _digest(Path(__file__))}
+        names = [hashlib.sha256(json.dumps(made_of | {"width": w}, sort_keys=True, separators=(",", ":"),
+                                           ensure_ascii=False).encode("utf-8")).hexdigest()[:20] + ".svg"
+                 for w in WIDTHS]
+        if not all(self.has(name) for name in names):
+            if (drawn := _draw(figure, plotly, WIDTHS)) is None:
+                return None
+            self.new |= {name: text for name, text in zip(names, drawn) if not self.has(name)}
+        return [(name, width, height) for name, width in zip(names, WIDTHS)]
+
+    def has(self, name: str) -> bool:
+        return name in self.new or name in self.taken or (self.folder is not None and (self.folder / name).is_file())
+
+    def take(self) -> dict[str, str]:
+        """The pictures drawn since the last call, by file name, for the caller to write."""
+        new, self.new = self.new, {}
+        self.taken |= set(new)
+        return new
 
 
 def _tidy(text: str) -> str:
@@ -165,6 +256,69 @@ def _tidy(text: str) -> str:
     # plotly.js sets some attributes in an order that varies with timing: put them in one order.
     return re.sub(r'<([\w:-]+)((?:\s+[\w:-]+="[^"]*")*)\s*(/?)>', lambda m: "<" + m.group(1) + "".join(
         " " + a for a in sorted(re.findall(r'[\w:-]+="[^"]*"', m.group(2))) if a != 'style=""') + m.group(3) + ">", text)
+
+
+_STYLE = re.compile(r'\sstyle="([^"]*)"')
+_INITIAL = {("vector-effect", "none"), ("opacity", "1")}  # initial values, and not inherited: saying them does nothing
+_INHERITED = ("font-family", "white-space")  # said once, on the root, when every text says the same
+_EMPTY = re.compile(r'<g\b[^>]*/>|<g\b[^>]*></g>|<text\b[^>]*></text>|<path(?![^>]*\sd="[^"])[^>]*/>')
+
+
+def _compact(text: str) -> str:
+    """The picture without what draws nothing (classes: no style sheet reaches a picture; empty groups and
+    paths; groups without attributes; initial values), colours in hex, and the font said once: pixel for
+    pixel the same picture, in about 40% fewer bytes. A picture that has a style sheet is left as it is."""
+    if "<style" in text:
+        return text
+    text = re.sub(r'\sclass="[^"]*"', "", text)
+
+    def declarations(style: str) -> list[tuple[str, str]] | None:
+        if "&" in style:  # an escaped quote or semicolon: left as drawn
+            return None
+        out = []
+        for part in style.split(";"):
+            name, _, value = part.partition(":")
+            name, value = name.strip(), re.sub(r",\s+", ",", value.strip())
+            value = re.sub(r"\brgb\((\d+),(\d+),(\d+)\)",
+                           lambda c: "#%02x%02x%02x" % tuple(map(int, c.groups())), value)
+            if name and (name, value) not in _INITIAL:
+                out.append((name, value))
+        return out
+
+    styles = {m.group(1): declarations(m.group(1)) for m in _STYLE.finditer(text)}
+    texts = [dict(styles.get(m.group(1), None) or []) if m else {} for m in
+             (_STYLE.search(tag) for tag in re.findall(r"<text\b[^>]*>", text))]
+    root = []
+    if texts and not re.match(r"<svg\b[^>]*\sstyle=", text):
+        for name in _INHERITED:
+            values = {v for ds in styles.values() if ds for n, v in ds if n == name}
+            if (len(values) == 1 and all(name in t for t in texts)
+                    and not any(ds is None and name in style for style, ds in styles.items())):
+                root.append((name, values.pop()))
+
+    def style(m):
+        ds = styles[m.group(1)]
+        if ds is None:
+            return m.group()
+        kept = [f"{n}:{v}" for n, v in ds if (n, v) not in root]
+        return f' style="{";".join(kept)}"' if kept else ""
+
+    text = _STYLE.sub(style, text)
+    if root:
+        text = re.sub(r"<svg\b", "<svg style=\"" + ";".join(f"{n}:{v}" for n, v in root) + '"', text, count=1)
+    while (smaller := _EMPTY.sub("", text)) != text:
+        text = smaller
+    out, groups = [], []  # a group without attributes groups nothing: keep only what it holds
+    for token in re.split(r"(<[^>]+>)", text):
+        if token == "<g>":
+            groups.append(False)
+            continue
+        if token.startswith("<g "):
+            groups.append(True)
+        elif token == "</g>" and not groups.pop():
+            continue
+        out.append(token)
+    return "".join(out)
 
 
 def _polyline(d: str) -> str:
@@ -218,7 +372,7 @@ def _serve() -> None:
         context = browser.new_context()
         context.route("**", lambda route: route.abort())  # nothing is fetched: every script is given inline
         tabs, shapes, has = {}, {}, {}  # a tab per plotly.js; every map's shapes; the shapes each tab has
-        say({"ready": path})
+        say({"ready": path, "version": browser.version})
         while select.select([sys.stdin], [], [], IDLE)[0]:
             line = sys.stdin.readline()
             if not line:
@@ -234,7 +388,7 @@ def _serve() -> None:
                 for key in {t["geojson"] for t in request["figure"]["data"] if "geojson" in t} - has[request["plotly"]]:
                     tab.evaluate(SHAPES, [key, shapes[key]])
                     has[request["plotly"]].add(key)
-                say({"svg": tab.evaluate(DRAW, [request["figure"], request["width"], request["height"]])})
+                say({"svg": tab.evaluate(DRAW, [request["figure"], request["widths"], request["height"]])})
             except Exception as e:
                 say({"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"})
         browser.close()

@@ -45,10 +45,27 @@ def index_html(config: Config, manifest: dict, version: Path, built, stale: list
         headlines += [h | {"href": out, "report": page.title} for h in page.headlines]
     old = [{"title": catalogue.get(c.source).title, "publisher": catalogue.get(c.source).publisher,
             "covers_to": format_date(c.covers_to)} for c in stale if c.source in used]
+    lead = lead_chart(version / f"{config.lead}.html") if config.lead else None
+    if lead:
+        lead |= {"href": f"{config.lead}.html", "title": next(s["page"].title for s in stories
+                                                             if s["href"] == f"{config.lead}.html")}
     html = pages.render_index(intro=config.intro, stories=stories, built=built, headlines=headlines,
-                              groups=[{"title": t, "pages": ps} for t, ps in groups.items()], stale=old)
+                              groups=[{"title": t, "pages": ps} for t, ps in groups.items()], stale=old, lead=lead)
     check_published(html, "reports/index.html", local=(str(version.parents[1]),))
     return html
+
+
+def lead_chart(page: Path) -> dict | None:
+    """The first chart of a published story page, with the scripts that draw it, for the index."""
+    if not page.is_file():
+        return None
+    html = page.read_text(encoding="utf-8")
+    figure = re.search(r'<figure\b[^>]*\bclass="sk-chart"[^>]*>.*?</figure>', html, re.S)
+    if figure is None:
+        return None
+    figure = figure.group(0)
+    return {"html": figure, "plotly": re.search(r'src="assets/(plotly[^"]*\.js)"', html).group(1),
+            "geometries": [g for g in re.findall(r'src="assets/(geo-[^"]+)\.js"', html) if g in figure]}
 
 
 def notice(entry: dict) -> dict:

@@ -6,6 +6,7 @@ never do. Every number in its prose must be a recorded fact; storykit.site.check
 the page as a whole.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
@@ -17,13 +18,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import catalogue
 from ..facts import check_prose
-from ..notebook.contract import META_KEY, PARAMETER, PLOTLY_MIME, plot_id
+from ..notebook.contract import META_KEY, PARAMETER, PLOTLY_MIME, SITE_NAME, plot_id
 from . import assets
 from .checks import PageError, strip_ansi
 from .parameters import cell_label
 
 TEMPLATES = Path(__file__).parent / "templates"
-SITE_TITLE = "Syria's war in numbers"
+SITE_TITLE = SITE_NAME
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Page:
     charts: int = 0
     geometries: dict[str, dict] = field(default_factory=dict)  # map shapes, each published as assets/<key>.js
     traces: list[str] = field(default_factory=list)  # the trace types the charts draw: they choose the plotly.js
-    first_chart: dict | None = None  # {"id": its plot div's id, "figure": its JSON}, for the static first paint
+    plots: list[dict] = field(default_factory=list)  # each chart's {"id": its plot div's id, "figure": its JSON}
 
     @property
     def headlines(self) -> list[dict]:
@@ -59,7 +60,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     charts = 0
     geometries: dict[str, dict] = {}
     traces: set[str] = set()
-    first_chart = None
+    plots: list[dict] = []
     kept_cells = []
     for index, cell in enumerate(nb.cells):
         at = f"{where}, {cell_label(nb, index)}"
@@ -94,8 +95,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 charts += 1
                 figure = out.data.get(PLOTLY_MIME, {})
                 traces |= assets.trace_types(figure)
-                if first_chart is None:
-                    first_chart = {"id": plot_id(out.data["text/html"]), "figure": figure}
+                plots.append({"id": plot_id(out.data["text/html"]), "figure": figure})
                 if meta.get("geometries"):
                     geometries |= assets.page_geometries(figure, meta["geometries"])
             else:
@@ -115,9 +115,27 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     summary_html = _summary_html(meta, at)
     body_nb = nbformat.from_dict({**nb, "cells": kept_cells})
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
-    return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"], body=_exporter()
-                .from_notebook_node(body_nb)[0], sources=list(dict.fromkeys(sources)), facts=unique, charts=charts,
-                geometries=geometries, traces=sorted(traces), first_chart=first_chart)
+    return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"],
+                body=outline(_exporter().from_notebook_node(body_nb)[0]), sources=list(dict.fromkeys(sources)), facts=unique, charts=charts,
+                geometries=geometries, traces=sorted(traces), plots=plots)
+
+
+CHART_TITLE = re.compile(r'<h2 class="sk-chart-title"(.*?)</h2>', re.S)
+
+
+def outline(body: str) -> str:
+    """Chart titles under a section heading become its sub-headings (h3); a chart before any section
+    keeps its h2, so the outline never skips a level."""
+    out, at, section = [], 0, False
+    for m in re.finditer(r'<h2\b[^>]*>', body):
+        if 'class="sk-chart-title"' not in m.group(0):
+            section = True
+            continue
+        if section:
+            title = CHART_TITLE.match(body, m.start())
+            out += [body[at:m.start()], f'<h3 class="sk-chart-title"{title.group(1)}</h3>']
+            at = title.end()
+    return "".join(out) + body[at:]
 
 
 def _summary_html(meta: dict, at: str) -> str:
@@ -160,22 +178,30 @@ def built_text(when: datetime) -> str:
 
 
 def render(page: Page, *, root: str = "", built: datetime | None = None, notebook: str = "",
-           parameters: dict | None = None, first_paint: bool = True) -> str:
+           parameters: dict | None = None, first_paint: bool = True, pictures=None) -> str:
     """The full HTML of a report page; `root` leads from the page's folder to the site's root.
 
-    With `first_paint`, the first chart is also drawn now, as a picture the page shows at once
-    (storykit.site.firstpaint), until plotly.js has loaded and drawn the live chart.
+    With `first_paint`, every chart is also drawn now, at a phone's width and a desktop's, as pictures
+    the page shows at once and without JavaScript (storykit.site.firstpaint), until plotly.js has loaded
+    and drawn the live chart in the same box. The pictures are files, assets/pictures/<name>.svg:
+    `pictures` (a firstpaint.Pictures) knows those the site has and keeps those drawn now, for the
+    caller to write.
     """
     plotly = assets.page_plotly(page.traces)
     body = page.body
-    if first_paint and page.first_chart:
-        from .firstpaint import svg
+    if first_paint and page.plots:
+        from .firstpaint import Pictures
 
-        if (picture := svg(page.first_chart["figure"], assets.plotly_file(plotly))) is not None:
-            body = assets.with_static(body, page.first_chart["id"], picture)
+        pictures = Pictures() if pictures is None else pictures
+        for n, plot in enumerate(page.plots):
+            if (drawn := pictures.draw(plot["figure"], assets.plotly_file(plotly))) is None:
+                continue
+            phone, desktop = [(f"{root}assets/{assets.PICTURES}/{name}", w, h) for name, w, h in drawn]
+            body = assets.with_static(body, plot["id"], phone, desktop, lazy=n > 0)  # the first on screen at once
     sources = [catalogue.get(s) for s in page.sources]
     return environment().get_template("page.html.j2").render(
-        site_title=SITE_TITLE, root=root, page=page, body=body, built=built_text(built or now()), sources=sources,
+        site_title=SITE_TITLE, root=root, page=page, body=body,
+        facts=[f | {"publishers": publishers(f)} for f in page.facts], built=built_text(built or now()), sources=sources,
         notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
         plotly=plotly,
     )
@@ -184,7 +210,7 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
 def prepare_assets() -> dict[str, str]:
     """The files every site has in assets/, by name: the style sheet, the charts' script and plotly.js.
 
-    A build asks for them just before it makes pages: Chromium starts then, for the first paints,
+    A build asks for them just before it makes pages: Chromium starts then, for the charts' pictures,
     while the build waits for its kernels.
     """
     from .firstpaint import prepare
@@ -193,20 +219,27 @@ def prepare_assets() -> dict[str, str]:
     return assets.site_assets()
 
 
+def publishers(fact: dict) -> str:
+    """Who a figure comes from, by publisher; a page's own setting (a parameter) says so."""
+    names = [catalogue.get(s).publisher if s != PARAMETER else "this page's setting" for s in fact["source"]]
+    return "; ".join(dict.fromkeys(names))
+
+
 def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlines: list[dict],
-                 built: datetime | None = None, stale: list[dict] = ()) -> str:
+                 built: datetime | None = None, stale: list[dict] = (), lead: dict | None = None) -> str:
     """The index: the story, the headline figures, links to every report and every governorate.
 
     Each story is {"href", "page": Page}; each group is {"title", "pages": [{"href", "page"}]};
     each headline is a fact record with "href" and "report" added. A story or page may carry a
     "notice" ({"as_of", "failed"}: its last update failed); `stale` lists sources with newer figures
-    due ({"publisher", "title", "covers_to"}).
+    due ({"publisher", "title", "covers_to"}). `lead` is a story's first chart as published
+    ({"html", "plotly", "geometries", "href", "title"}): the index's lead graphic.
     """
-    headlines = [h | {"publishers": "; ".join(dict.fromkeys(catalogue.get(s).publisher for s in h["source"]
-                                                           if s != PARAMETER))} for h in headlines]
+    headlines = [h | {"publishers": publishers(h)} for h in headlines]
     html = environment().get_template("index.html.j2").render(
         site_title=SITE_TITLE, root="", intro=intro, stories=stories, groups=groups, headlines=headlines,
-        built=built_text(built or now()), charts=0, geometries=[], stale=stale,
+        built=built_text(built or now()), charts=1 if lead else 0, geometries=lead["geometries"] if lead else [],
+        plotly=lead and lead["plotly"], stale=stale, lead=lead,
     )
     recorded = [f for s in stories for f in s["page"].facts] + headlines
     check_prose(_main(html), recorded, "the index page", generated_ok=True)

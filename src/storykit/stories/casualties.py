@@ -20,7 +20,7 @@ GED_STATE = "UCDP events: state-based"
 GED_ALL = "UCDP events: all organised violence"
 VDC_VICTIMS = "VDC: named victims"
 VDC_ARMY = "VDC: government-side fatalities"
-VDC_SCRAPE = "VDC daily scrape (incomplete)"
+VDC_SCRAPE = "VDC website, daily tally (incomplete)"
 
 
 def national_toll(national: pd.DataFrame, first_year: int, last_year: int | None = None) -> pd.DataFrame:

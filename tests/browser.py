@@ -1,0 +1,55 @@
+"""What the browser tests share: Chromium found by the build's own lookup, the pages of this
+repository's site, the two screens a reader brings, one browser per test module, and a real HTTP
+server on 127.0.0.1 for a built site."""
+
+import threading
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from storykit.site import firstpaint
+
+CHROMIUM = firstpaint.chromium()  # the build's own lookup: STORYKIT_CHROMIUM, else the PATH
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+GOVERNORATES = ["damascus", "aleppo", "rural-damascus", "homs", "hama", "lattakia", "idleb", "al-hasakeh",
+                "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida", "quneitra"]
+STORIES = ["truce.html", "casualties.html", "refugees.html", "displacement.html"]
+REAL_PAGES = ["index.html"] + STORIES + [f"governorates/{g}.html" for g in GOVERNORATES]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install chromium (.ci/run does), or set "
+                                                           "STORYKIT_CHROMIUM to its path")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve(folder: Path):
+    """The folder over HTTP, as a web server would publish it; yields its address, ending in /."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(folder.resolve())))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
