@@ -16,6 +16,7 @@ from storykit.site import assets
 from storykit.site.build import BuildError, build
 from storykit.site.checks import MAX_PAGE_BYTES, check_published
 from storykit.site.config import load_config
+from storykit.site.parameters import typed
 from storykit.site.plan import plan
 from storykit.errors import StorykitError
 from storykit.site.publish import Site
@@ -44,11 +45,13 @@ def snapshot(root: Path) -> dict:
 def test_the_site_has_every_page_and_one_shared_plotly(site):
     files = sorted(str(p.relative_to(site / "reports")) for p in (site / "reports").rglob("*") if p.is_file())
     shapes = [f for f in files if f.startswith("assets/geo-")]
+    pictures = [f for f in files if f.startswith("assets/pictures/")]  # the charts' static pictures
     assert files == sorted(PAGES + ["index.html", "assets/charts.js", "assets/plotly-storykit.min.js",
-                                    "assets/style.css"] + shapes)
+                                    "assets/style.css"] + shapes + pictures)
     # Only the assets some page loads are published: every page here draws what the partial bundle
     # draws, so the full plotly.js (4.8 MB) is not on the site.
-    named = set().union(*(re.findall(r'assets/([\w.-]+)"', read(site, page)) for page in PAGES + ["index.html"]))
+    named = set().union(*(re.findall(r'assets/((?:pictures/)?[\w.-]+)"', read(site, page))
+                          for page in PAGES + ["index.html"]))
     assert {f.removeprefix("assets/") for f in files if f.startswith("assets/")} == named
     assert (site / "reports" / "assets" / "plotly-storykit.min.js").read_text() == assets.plotly_bundle()
     # The map's shapes are one shared asset, named by their hash, that the map page loads.
@@ -90,7 +93,7 @@ def test_the_index_links_every_page_with_the_headline_figures(site):
     top = people[people.year == 2016].sort_values("people").iloc[-1]
     assert f'<span class="fact">{toll[toll.year >= 2012].deaths.sum():,}</span>' in html
     assert f'<span class="fact">{top.people:,}</span>' in html and f"people in {top.name_en}, 2016" in html
-    assert html.index("Headline figures") < html.index('href="toll.html"') < html.index("Place profiles")
+    assert html.index("The war in figures") < html.index('href="toll.html"') < html.index("Place profiles")
     assert sorted(Site(site).manifest()) == sorted(PAGES)
 
 
@@ -132,8 +135,31 @@ def test_plan_reads_reports_toml_and_refuses_what_it_cannot_do(copy):
         plan(config, copy, ["nope"])
     with pytest.raises(StorykitError, match="no report .*takes a parameter called 'colour'"):
         plan(config, copy, overrides={"colour": "red"})
-    with pytest.raises(StorykitError, match="year takes a int"):
+    with pytest.raises(StorykitError, match="year takes a whole number"):
         plan(config, copy, overrides={"year": "last"})
+
+
+def test_a_misspelt_report_or_parameter_is_answered_with_the_name_meant(copy):
+    config = load_config(copy)
+    with pytest.raises(StorykitError, match=r"No report called plases in reports.toml\. Did you mean 'places'\? "
+                                            r"The reports are: toll, places, profile\."):
+        plan(config, copy, ["plases"])
+    with pytest.raises(StorykitError, match=r"parameter called 'yaer'\. Did you mean 'year'\? The parameters are: "):
+        plan(config, copy, overrides={"yaer": "2015"})
+    with pytest.raises(StorykitError) as far:  # nothing close: no guess, the list only
+        plan(config, copy, overrides={"zzzzzz": "1"})
+    assert "Did you mean" not in str(far.value) and "The parameters are: " in str(far.value)
+
+
+def test_a_date_parameter_is_taken_only_as_year_month_day():
+    assert typed("2017-03-01", "2016-12-30", "ceasefire") == "2017-03-01"
+    for ambiguous in ("01/03/2017", "2017-02-30", "1 March 2017"):
+        with pytest.raises(StorykitError, match=rf"-p ceasefire {ambiguous}: ceasefire is a date; write it as "
+                                                r"year-month-day, as in its default '2016-12-30'"):
+            typed(ambiguous, "2016-12-30", "ceasefire")
+    assert typed("Idlib", "SY07", "governorate") == "Idlib"  # a text parameter that is no date is free text
+    with pytest.raises(StorykitError, match=r"-p ratio x: ratio takes a number \(its default is 0\.5\)"):
+        typed("x", 0.5, "ratio")
 
 
 def test_a_failing_report_keeps_its_last_page_and_the_others_publish(copy):

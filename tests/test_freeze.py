@@ -18,8 +18,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from storykit import data
-
-
+from storykit.errors import StorykitError
 from storykit.ingest.snapshot import processing_is_current, save_processing_snapshot
 from storykit.notebook import session
 from storykit.site import freeze, kernels, parameters
@@ -222,6 +221,20 @@ def test_parameters_are_injected_after_the_parameters_cell_as_papermill_does():
     assert math.isnan(namespace.pop("nan"))
     assert namespace == {k: v for k, v in values.items() if k != "nan"} | {"day": "2016-12-30"}
     assert parameters.inject(nb, {}) is nb
+
+
+def test_a_misspelt_table_is_told_apart_from_one_still_to_be_made(tmp_path, monkeypatch):
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    (processed / "datapackage.json").write_text(json.dumps({"resources": [
+        {"name": "conflict_events", "sources": []}, {"name": "refugees", "sources": []}]}))
+    monkeypatch.setenv("STORYKIT_HOME", str(tmp_path))
+    with pytest.raises(StorykitError, match=r"^There is no table called 'conflict_event'\. Did you mean "
+                                            r"'conflict_events'\? The tables are: conflict_events, refugees\.$"):
+        data.table("conflict_event")
+    with pytest.raises(StorykitError, match=r"The processed table 'refugees' is missing \(refugees\.parquet in .*"
+                                            r"Run `make report`"):
+        data.table("refugees")  # described, but not made yet
 
 
 def test_storykit_data_records_what_it_serves_even_from_its_cache(tmp_path, monkeypatch):

@@ -50,6 +50,13 @@ def test_an_unknown_governorate_stops_with_the_gazetteers_error_naming_it(gaz, v
     assert f"{value!r} is no governorate of Syria" in message and why in message
     assert "SY02 Southland" in message  # says what would have worked
     assert e.value.unknown == [value]
+    assert "Did you mean" not in message  # none of these is close to a governorate's name
+
+
+def test_a_misspelt_governorate_too_far_for_the_gazetteer_is_answered_with_the_name_meant(gaz):
+    with pytest.raises(UnknownPlaceError, match=r"^'Southlnd x' is no governorate of Syria \(.*\)\. Did you mean "
+                                                r"'Southland'\? Set the parameter governorate"):
+        profiles.resolve("Southlnd x", gaz)
 
 
 # --- the parts ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .notebook import reads
-from .errors import StorykitError
+from .errors import StorykitError, did_you_mean
 from .paths import processed_dir
 
 
@@ -42,11 +42,24 @@ def _path(name: str, suffix: str, record: bool = True) -> Path:
     if record:
         reads.record_file(path)
     if not path.is_file():
+        known = _tables()
+        if known and name not in known:  # a misspelling, not a table still to be made
+            raise StorykitError(f"There is no table called {name!r}.{did_you_mean(name, known)} "
+                                f"The tables are: {', '.join(known)}.")
         raise StorykitError(
             f"The processed table {name!r} is missing ({path.name} in {path.parent}). "
             "Run `make report` (or `storykit fetch` then `storykit process`) to make it."
         )
     return path
+
+
+def _tables() -> list[str]:
+    """The tables datapackage.json describes (none if it is not there yet)."""
+    try:
+        package = json.loads((processed_dir() / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [r["name"] for r in package.get("resources", [])]
 
 
 def _stamp(name: str) -> tuple[str, float]:

@@ -6,6 +6,7 @@ Injected without importing Papermill: its start-up alone costs seconds.
 
 import ast
 import math
+import re
 
 from ..errors import StorykitError
 from ..notebook.contract import INJECTED_TAG, cell_source, is_injected, parameters_index
@@ -28,23 +29,37 @@ def defaults(nb: dict) -> dict:
     return found
 
 
+KINDS = {bool: "yes or no (true or false)", int: "a whole number", float: "a number"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def typed(value: str, default, name: str):
-    """A command-line value in the type of the parameter's default."""
+    """A command-line value in the type of the parameter's default; a date only as YYYY-MM-DD."""
+    kind = type(default)
     try:
-        if isinstance(default, bool):
+        if kind is bool:
             if value.lower() in ("true", "yes", "1"):
                 return True
             if value.lower() in ("false", "no", "0"):
                 return False
             raise ValueError
-        if isinstance(default, int):
-            return int(value)
-        if isinstance(default, float):
-            return float(value)
+        if kind in (int, float):
+            return kind(value)
     except ValueError:
-        raise StorykitError(f"-p {name} {value}: {name} takes a {type(default).__name__} "
-                            f"(its default is {default!r}).") from None
+        raise StorykitError(f"-p {name} {value}: {name} takes {KINDS[kind]} (its default is {default!r}).") from None
+    if isinstance(default, str) and ISO_DATE.fullmatch(default) and not _iso_date(value):
+        raise StorykitError(f"-p {name} {value}: {name} is a date; write it as year-month-day, as in its default "
+                            f"{default!r} (01/03/2017 could be 1 March or 3 January: write 2017-03-01 or 2017-01-03).")
     return value
+
+
+def _iso_date(text: str) -> bool:
+    from datetime import date
+
+    try:
+        return bool(ISO_DATE.fullmatch(text)) and bool(date.fromisoformat(text))
+    except ValueError:
+        return False
 
 
 def inject(nb, parameters: dict):

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import StorykitError
+from ..errors import StorykitError, did_you_mean
 from ..paths import slug
 from . import parameters
 from .config import CONFIG, Config
@@ -45,8 +45,8 @@ def plan(config: Config, root: Path, names: list[str] | None = None, overrides: 
     overrides = overrides or {}
     unknown = [n for n in names or [] if n not in config.names]
     if unknown:
-        raise StorykitError(f"No report called {', '.join(unknown)} in {CONFIG}; "
-                            f"the reports are: {', '.join(config.names)}.")
+        raise StorykitError(f"No report called {', '.join(unknown)} in {CONFIG}." + did_you_mean(unknown[0], config.names)
+                            + f" The reports are: {', '.join(config.names)}.")
     chosen = [r for r in config.reports if not names or r["name"] in names]
     for r in chosen:
         if not (root / "notebooks" / r["notebook"]).is_file():
@@ -57,8 +57,10 @@ def plan(config: Config, root: Path, names: list[str] | None = None, overrides: 
         chosen = [r for r in chosen if any(p in declared[r["name"]] for p in overrides)]
     for p in overrides:
         if not any(p in declared[r["name"]] for r in chosen):
+            known = sorted({k for d in declared.values() for k in d})
             raise StorykitError(f"-p {p}: no report {'among ' + ', '.join(names) if names else ''} takes a "
-                                f"parameter called {p!r}.".replace("  ", " "))
+                                f"parameter called {p!r}.".replace("  ", " ") + did_you_mean(p, known)
+                                + f" The parameters are: {', '.join(known)}.")
     jobs = []
     for r in chosen:
         defaults = declared[r["name"]]

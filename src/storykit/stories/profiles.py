@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..errors import did_you_mean
 from ..gazetteer import Gazetteer, UnknownPlaceError
 from .conflict import VIOLENCE
 
@@ -81,8 +82,8 @@ def resolve(value, gazetteer: Gazetteer | None = None) -> str:
         choices = ", ".join(f"{r.pcode} {r.name_en}" for r in known.itertuples())
         # The gazetteer's line about the value, without its advice to programmers (ALIASES, to_pcode).
         why = "; ".join(line.strip() for line in str(e).splitlines() if line.startswith("  "))
-        raise UnknownPlaceError(f"{value!r} is no governorate of Syria ({why}). Set the parameter governorate "
-                                f"to a P-code or a name: {choices}.", e.unknown) from None
+        raise UnknownPlaceError(f"{value!r} is no governorate of Syria ({why}).{did_you_mean(text, known.name_en)} "
+                                f"Set the parameter governorate to a P-code or a name: {choices}.", e.unknown) from None
 
 
 def _gazetteer() -> Gazetteer:
