@@ -53,3 +53,19 @@ def serve(folder: Path):
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page, axe_js: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as it stands."""
+    # preload: false, or axe itself would try to re-read the stylesheets (refused for file:// pages).
+    page.add_script_tag(content=axe_js)
+    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], preload: false}))
+        .violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)""")

@@ -1,11 +1,13 @@
-"""Shared fixtures: the real raw files fetched once from the mirror and processed once; the real site
-and the synthetic one, each built once per test session.
+"""Shared fixtures: the real raw files fetched once from the mirror and processed once, and the real
+site built once, for the whole test run (its parallel workers share them); the synthetic site built
+once per worker.
 
 A test run talks to nothing outside itself: the alert webhook of the environment that started it
 (a newsroom's, on a machine whose crontab exports one) is removed before any test runs, and every
 process a test starts inherits that. Tests of alerts set their own listener.
 """
 
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -30,19 +32,32 @@ def mirror() -> str:
     return where
 
 
+def once_per_run(tmp_path_factory, name: str, make) -> Path:
+    """A folder made once per test run by make(folder): with `make test`'s parallel workers, by the
+    first worker that needs it, while the others wait for it and then read the same folder."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each worker's own
+    folder, made = base / name, base / f"{name}.made"
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # let go when the file closes
+        if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            made.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def raw_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("raw")
-    fetch(root=root, mirror=mirror())
-    return root
+    return once_per_run(tmp_path_factory, "raw", lambda root: fetch(root=root, mirror=mirror()))
 
 
 @pytest.fixture(scope="session")
 def processed(raw_root, tmp_path_factory) -> Path:
     """data/processed/ as `storykit process` makes it from the real raw files."""
-    out = tmp_path_factory.mktemp("processed")
-    process(raw_root, out, log=lambda _: None)
-    return out
+    return once_per_run(tmp_path_factory, "processed", lambda out: process(raw_root, out, log=lambda _: None))
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +82,24 @@ def copy(synthetic_site, tmp_path, monkeypatch) -> Path:
 def real_site(processed, tmp_path_factory) -> Path:
     """This repository's own site: its reports.toml and notebooks, built on the real processed tables,
     exactly as `make report` builds them. Read it; never change it."""
-    root = tmp_path_factory.mktemp("real") / "project"
-    (root / "data").mkdir(parents=True)
-    shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(REPO / "reports.toml", root)
-    shutil.copytree(processed, root / "data" / "processed")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STORYKIT_HOME", str(root))
-        build(log=lambda _: None)
-    return root
+    def make(root: Path):
+        (root / "data").mkdir(parents=True)
+        shutil.copytree(REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copy(REPO / "reports.toml", root)
+        shutil.copytree(processed, root / "data" / "processed")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("STORYKIT_HOME", str(root))
+            build(log=lambda _: None)
+
+    return once_per_run(tmp_path_factory, "real", make)
+
+
+# The longest files first: `make test`'s workers each take a whole file, so a long one started last
+# would leave the others idle at the end.
+LONGEST = ("test_reader_view.py", "test_pages_browser.py", "test_promises.py", "test_publish.py", "test_freeze.py",
+           "test_figures.py", "test_bad_inputs.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST)))

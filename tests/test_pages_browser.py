@@ -11,7 +11,7 @@ import pytest
 
 from storykit.site.assets import BUNDLE_TRACES
 
-from .browser import GOVERNORATES, REAL_PAGES, VIEWPORTS, browser, needs_chromium  # noqa: F401 (a fixture)
+from .browser import VIEWPORTS, axe_js, axe_violations, browser, needs_chromium  # noqa: F401 (fixtures)
 from .synthetic_site import PLACES
 
 PAGES = ["index.html", "toll.html", "places.html", "profiles/northland.html", "profiles/southland.html"]
@@ -22,13 +22,6 @@ pytestmark = needs_chromium
 @pytest.fixture(scope="module")
 def site(synthetic_site) -> Path:
     return synthetic_site / "reports"
-
-
-@pytest.fixture(scope="module")
-def axe_js() -> str:
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
 class Tab:
@@ -86,12 +79,7 @@ def open_and_check(tab: Tab, path: Path, axe_js: str, shapes: int | None = None)
     page.wait_for_load_state("load")
     assert tab.errors == [] and tab.outside == []
 
-    # preload: false, or axe itself would try to re-read the stylesheets (refused for file:// pages).
-    page.add_script_tag(content=axe_js)
-    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], preload: false}))
-        .violations.filter(v => ['serious', 'critical'].includes(v.impact))
-        .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)""")
-    assert violations == []
+    assert axe_violations(page, axe_js) == []
     assert tab.errors == [] and tab.outside == []
 
 
@@ -101,13 +89,6 @@ def test_page_in_chromium(site, tabs, axe_js, name, viewport):
     open_and_check(tabs[viewport], site / name, axe_js, shapes=len(PLACES) if name == "places.html" else None)
     if name == "places.html":  # the one map is there
         assert tabs[viewport].page.locator("path.choroplethlocation").count() == len(PLACES)
-
-
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("name", REAL_PAGES)
-def test_real_page_in_chromium(real_site, tabs, axe_js, name, viewport):
-    """This repository's own site, built on the real data: the same checks on every page."""
-    open_and_check(tabs[viewport], real_site / "reports" / name, axe_js, shapes=len(GOVERNORATES))
 
 
 # Before the page's own scripts: count animation frames, and note the frame in which each chart

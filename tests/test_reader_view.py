@@ -15,7 +15,8 @@ import re
 
 import pytest
 
-from .browser import REAL_PAGES, STORIES, VIEWPORTS, browser, needs_chromium, serve  # noqa: F401 (a fixture)
+from .browser import (GOVERNORATES, REAL_PAGES, STORIES, VIEWPORTS, axe_js, axe_violations, browser,  # noqa: F401
+                      needs_chromium, serve)
 
 pytestmark = needs_chromium
 
@@ -82,20 +83,10 @@ def site(real_site):
 
 @pytest.fixture(scope="module")
 def contexts(browser, site):
-    """A browser context per screen, with JavaScript, measuring layout shift from the start; and the
-    requests that would have left the site (refused)."""
-    made, outside = {}, []
-
-    def only_the_site(route):
-        if route.request.url.startswith(site):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
+    """A browser context per screen, with JavaScript, measuring layout shift from the start."""
+    made = {}
     for name, viewport in VIEWPORTS.items():
         made[name] = browser.new_context(viewport=viewport)
-        made[name].route("**", only_the_site)
         made[name].add_init_script(SHIFTS)
     yield made
     for context in made.values():
@@ -108,6 +99,11 @@ class View:
     def __init__(self, context, site: str, name: str, viewport: str):
         self.name, self.viewport, self.size = name, viewport, VIEWPORTS[viewport]
         self.page = context.new_page()
+        self.errors, self.outside = [], []  # console errors; requests that would have left the site (refused)
+        self.page.route("**", lambda route: route.continue_() if route.request.url.startswith(site)
+                        else (self.outside.append(route.request.url), route.abort()))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(site + name)
         self.page.wait_for_load_state("load")
         self.page.wait_for_function(DRAWN, timeout=60_000)
@@ -148,6 +144,23 @@ def test_the_page_barely_moves_as_it_loads_scrolled_without_scroll_anchoring(vie
 
 
 # --- chart chrome ----------------------------------------------------------------------------------
+
+
+def test_every_real_page_draws_cleanly_and_passes_axe(view, axe_js):
+    """This repository's own site, as a reader's browser opens it: every chart and map drawn, the
+    console clean, nothing fetched from elsewhere, no sideways scrolling, no serious or critical
+    axe-core violation."""
+    page = view.page
+    figures = page.locator("figure.sk-chart").count()
+    assert figures >= 1 and page.locator(".js-plotly-plot svg.main-svg").count() >= figures
+    maps = page.locator(".js-plotly-plot:has(path.choroplethlocation)")
+    assert (maps.count() > 0) == (page.locator('script[src*="assets/geo-"]').count() > 0)
+    assert [maps.nth(i).locator("path.choroplethlocation").count() for i in range(maps.count())] == \
+        [len(GOVERNORATES)] * maps.count()  # each map draws every governorate
+    assert page.evaluate("document.documentElement.lang") == "en" and page.title()
+    assert page.evaluate("document.documentElement.scrollWidth") <= view.size["width"]
+    assert axe_violations(page, axe_js) == []
+    assert view.errors == [] and view.outside == []
 
 
 def test_no_toolbar_button_shares_zooms_or_pans(view):
