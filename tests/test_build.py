@@ -234,3 +234,22 @@ def test_any_spelling_of_a_governorate_builds_its_one_page(processed, tmp_path, 
         assert (job.output, job.parameters["governorate"]) == ("governorates/idleb.html", "SY07")
     [job] = plan(config, repo, ["governorate"], {"governorate": "Atlantis"})
     assert job.parameters["governorate"] == "Atlantis"  # left for the notebook to refuse, naming its cell
+
+
+def test_the_build_names_the_reporters_outputs_that_will_not_reach_the_page(copy):
+    path = copy / "notebooks" / "toll.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(new_code_cell("print('total so far', 3)"))
+    checked = new_code_cell("print('key figure', 4)")
+    checked.metadata["tags"] = ["nbval-check-output"]  # printed for the tests, not for readers
+    nb.cells.append(checked)
+    nbformat.write(nb, path)
+    said = []
+    build(["toll"], log=said.append)
+    left = [line for line in said if "not on the page" in line]
+    cell = len(nb.cells) - 1
+    assert f"  not on the page: notebooks/toll.ipynb, cell {cell} (\u201cprint('total so far', 3)\u201d): printed " \
+           "text (\u201ctotal so far 3\u201d); only page(), say() and charts.show() reach readers" in left
+    assert any("a note for the reporter only" in line for line in left)  # the synthetic notebook's own
+    assert not any("key figure" in line for line in left)
+    assert "total so far" not in read(copy, "toll.html")

@@ -82,6 +82,11 @@ def test_collect_keeps_only_what_the_helpers_showed(captured):
     assert 'class="sk-chart"' in body
     for hidden in ("secret_code", "a print", "<table>", "FutureWarning", "UCDP counted"):
         assert hidden not in body
+    # The reporter's own print and table are named for the build to report; a warning is not.
+    assert page.left_out == ["notebooks/toll.ipynb, cell 3 (\u201csecret_code = 1  # /home/reporter/notes\u201d): "
+                             "printed text (\u201ca print for the reporter /tmp/x\u201d)",
+                             "notebooks/toll.ipynb, cell 3 (\u201csecret_code = 1  # /home/reporter/notes\u201d): "
+                             "a table (a DataFrame shown as the cell's result)"]
 
 
 def test_render_gives_a_complete_page(captured):

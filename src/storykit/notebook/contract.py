@@ -21,6 +21,7 @@ FACT_CLASS = "fact"
 GENERATED_CLASS = "sk-generated"
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
+CHECKED_TAG = "nbval-check-output"  # key figures printed for the tests (nbval), never for readers
 
 # A chart's HTML: <figure class=CHART_CLASS> holding <div class=PLOT_CLASS id=ID> (drawn by the
 # page's charts.js from <script type="application/json" id=ID-json>), ID-title and ID-desc.

@@ -316,6 +316,8 @@ def _make_page(run: Run, job: Job, nb):
     from .checks import check_published
 
     page = pages.collect(nb, job.where)
+    for line in page.left_out:
+        run.log(f"  not on the page: {line}; only page(), say() and charts.show() reach readers")
     html = pages.render(page, root=job.root, built=run.built, notebook=f"notebooks/{job.notebook}",
                         parameters=job.parameters, pictures=run.pictures)
     # Named by what they are drawn from, so a file there is the same picture; the pictures of a page

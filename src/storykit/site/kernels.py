@@ -85,8 +85,10 @@ class Kernel:
         try:
             # The kernel's own stderr (a port another process took, a warning of a library) is no reader's or
             # scheduler's business: a failure reaches the build through the kernel's messages or its death.
-            await self.km.start_kernel(cwd=str(self.pool.cwd), extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                                       stderr=subprocess.DEVNULL)
+            # No IPython history: kernels running at once would contend for its one database and print
+            # "Session/line number was not unique" into a page's cells.
+            await self.km.start_kernel(cwd=str(self.pool.cwd), stderr=subprocess.DEVNULL, extra_arguments=[
+                "--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"])
             started += 1
             self.group = self.km.provisioner.pgid  # the kernel starts its own session
             self.pool.groups.add(self.group)

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import catalogue
 from ..facts import check_prose
-from ..notebook.contract import META_KEY, PARAMETER, PLOTLY_MIME, SITE_NAME, plot_id
+from ..notebook.contract import CHECKED_TAG, META_KEY, PARAMETER, PLOTLY_MIME, SITE_NAME, plot_id, tags
 from . import assets
 from .checks import PageError, strip_ansi
 from .parameters import cell_label
@@ -41,6 +41,7 @@ class Page:
     geometries: dict[str, dict] = field(default_factory=dict)  # map shapes, each published as assets/<key>.js
     traces: list[str] = field(default_factory=list)  # the trace types the charts draw: they choose the plotly.js
     plots: list[dict] = field(default_factory=list)  # each chart's {"id": its plot div's id, "figure": its JSON}
+    left_out: list[str] = field(default_factory=list)  # the reporter's own outputs, which never reach the page
 
     @property
     def headlines(self) -> list[dict]:
@@ -61,7 +62,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     geometries: dict[str, dict] = {}
     traces: set[str] = set()
     plots: list[dict] = []
-    kept_cells = []
+    kept_cells, left_out = [], []
     for index, cell in enumerate(nb.cells):
         at = f"{where}, {cell_label(nb, index)}"
         if cell.cell_type == "markdown":
@@ -80,7 +81,9 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 if PLOTLY_MIME in out.get("data", {}):
                     raise PageError(f"{at}: a chart was shown with fig.show(), which a page cannot keep; "
                                     "use storykit.charts.show(fig, data, title=..., source=...).")
-                continue  # the reporter's own output (prints, tables, warnings): not for readers
+                if (what := _left_out(out)) and CHECKED_TAG not in tags(cell):
+                    left_out.append(f"{at}: {what}")
+                continue  # the reporter's own output (prints, tables): not for readers, but the build says so
             kind = meta.get("kind")
             recorded = meta.get("facts", [])
             if kind == "page":
@@ -116,8 +119,23 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     body_nb = nbformat.from_dict({**nb, "cells": kept_cells})
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"],
-                body=outline(_exporter().from_notebook_node(body_nb)[0]), sources=list(dict.fromkeys(sources)), facts=unique, charts=charts,
-                geometries=geometries, traces=sorted(traces), plots=plots)
+                body=outline(_exporter().from_notebook_node(body_nb)[0]), sources=list(dict.fromkeys(sources)),
+                facts=unique, charts=charts, geometries=geometries, traces=sorted(traces), plots=plots,
+                left_out=list(dict.fromkeys(left_out)))
+
+
+def _left_out(out) -> str | None:
+    """What a reporter's own output is, in their terms, if it is one they may expect on the page."""
+    if out.output_type == "stream":
+        if out.get("name") != "stdout":
+            return None  # warnings go to the reporter only
+        first = next((line.strip() for line in out.get("text", "").splitlines() if line.strip()), "")
+        first = first if len(first) <= 50 else first[:49] + "\u2026"
+        return f"printed text (\u201c{first}\u201d)"
+    data = out.get("data", {})
+    if "text/html" in data and "<table" in data["text/html"]:
+        return "a table (a DataFrame shown as the cell's result)"
+    return "an output shown as the cell's result" if data else None
 
 
 CHART_TITLE = re.compile(r'<h2 class="sk-chart-title"(.*?)</h2>', re.S)
