@@ -13,8 +13,6 @@ import pytest
 from storykit.site import firstpaint
 
 CHROMIUM = firstpaint.chromium()  # the build's own lookup: STORYKIT_CHROMIUM, else the PATH
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 GOVERNORATES = ["damascus", "aleppo", "rural-damascus", "homs", "hama", "lattakia", "idleb", "al-hasakeh",
                 "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida", "quneitra"]
 STORIES = ["truce.html", "casualties.html", "refugees.html", "displacement.html"]
@@ -31,7 +29,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=firstpaint.ARGS)
         yield b
         b.close()
 

@@ -17,9 +17,10 @@ from plotly.subplots import make_subplots
 
 from storykit import catalogue, charts
 from storykit.notebook.contract import geometry_key
-from storykit.site import assets, firstpaint
+from storykit.site import assets
 from storykit.errors import StorykitError
 from storykit.facts import UntracedFigure, check_prose, fact, md
+from .browser import browser, needs_chromium  # noqa: F401 (a fixture)
 from .synthetic_site import PLACES, squares
 
 
@@ -623,47 +624,43 @@ def chart_page(tmp_path, toll, people):
     return page
 
 
-@pytest.mark.skipif(firstpaint.chromium() is None, reason="no Chromium: install chromium, or set STORYKIT_CHROMIUM")
-def test_in_chromium_charts_have_no_toolbar_maps_ignore_the_wheel_and_pictures_carry_the_credit(chart_page):
-    from playwright.sync_api import sync_playwright
-
+@needs_chromium
+def test_in_chromium_charts_have_no_toolbar_maps_ignore_the_wheel_and_pictures_carry_the_credit(chart_page, browser):
     outside = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=firstpaint.chromium(), args=firstpaint.ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 900, "height": 900}, accept_downloads=True)
-            context.route("**", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "blob:"))
-                          else (outside.append(r.request.url), r.abort()))
-            page = context.new_page()
-            page.goto(chart_page.as_uri())
-            page.wait_for_function("document.querySelectorAll('.sk-plot .main-svg').length >= 2")
-            assert page.locator(".modebar, .modebar-btn").count() == 0  # plotly.js leaves only an empty container
-            assert page.locator("button.sk-image:visible").count() == 4  # shown once drawn
-            plots = page.locator(".sk-plot")
-            assert plots.first.evaluate("d => d.getBoundingClientRect().height") == 420  # as reserved
-            shape = page.locator("path.choroplethlocation").first
-            before = shape.get_attribute("d")
-            box = shape.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.mouse.wheel(0, -400)
-            page.wait_for_timeout(300)
-            assert shape.get_attribute("d") == before  # the wheel scrolls the page; the map keeps its scale
-            assert page.locator(".scattergeo text").count() == len(PLACES)  # names on the map
-            with page.expect_download() as svg:
-                page.locator('button.sk-image[data-format="svg"]').first.click()
-            assert svg.value.suggested_filename == "deaths-fell-after-the-peak.svg"
-            picture = Path(svg.value.path()).read_text(encoding="utf-8")
-            ucdp = catalogue.get("ucdp_country_year")
-            for text in ("Deaths fell after the peak", "Battle deaths a year",
-                         f"Source: {ucdp.publisher} · Licence: {ucdp.licence} · {charts.SITE_NAME}"):
-                assert f">{text}</text>" in picture
-            width = max(640, plots.first.evaluate("d => d.clientWidth"))  # the plot's width, at least 640 px
-            assert re.search(r'<svg xmlns="http://www.w3.org/2000/svg" width="(\d+)"', picture).group(1) == str(width)
-            with page.expect_download() as png:
-                page.locator('button.sk-image[data-format="png"]').last.click()
-            assert png.value.suggested_filename == "people-by-place.png"
-            data = Path(png.value.path()).read_bytes()
-            assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == 2 * width  # scale 2
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": 900, "height": 900}, accept_downloads=True)
+    try:
+        context.route("**", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "blob:"))
+                      else (outside.append(r.request.url), r.abort()))
+        page = context.new_page()
+        page.goto(chart_page.as_uri())
+        page.wait_for_function("document.querySelectorAll('.sk-plot .main-svg').length >= 2")
+        assert page.locator(".modebar, .modebar-btn").count() == 0  # plotly.js leaves only an empty container
+        assert page.locator("button.sk-image:visible").count() == 4  # shown once drawn
+        plots = page.locator(".sk-plot")
+        assert plots.first.evaluate("d => d.getBoundingClientRect().height") == 420  # as reserved
+        shape = page.locator("path.choroplethlocation").first
+        before = shape.get_attribute("d")
+        box = shape.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, -400)
+        page.wait_for_timeout(300)
+        assert shape.get_attribute("d") == before  # the wheel scrolls the page; the map keeps its scale
+        assert page.locator(".scattergeo text").count() == len(PLACES)  # names on the map
+        with page.expect_download() as svg:
+            page.locator('button.sk-image[data-format="svg"]').first.click()
+        assert svg.value.suggested_filename == "deaths-fell-after-the-peak.svg"
+        picture = Path(svg.value.path()).read_text(encoding="utf-8")
+        ucdp = catalogue.get("ucdp_country_year")
+        for text in ("Deaths fell after the peak", "Battle deaths a year",
+                     f"Source: {ucdp.publisher} · Licence: {ucdp.licence} · {charts.SITE_NAME}"):
+            assert f">{text}</text>" in picture
+        width = max(640, plots.first.evaluate("d => d.clientWidth"))  # the plot's width, at least 640 px
+        assert re.search(r'<svg xmlns="http://www.w3.org/2000/svg" width="(\d+)"', picture).group(1) == str(width)
+        with page.expect_download() as png:
+            page.locator('button.sk-image[data-format="png"]').last.click()
+        assert png.value.suggested_filename == "people-by-place.png"
+        data = Path(png.value.path()).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == 2 * width  # scale 2
+    finally:
+        context.close()
     assert outside == []  # nothing fetched from any host

@@ -167,12 +167,6 @@ def prepare() -> None:
     _worker.prepare()
 
 
-def svg(figure: dict, plotly: Path, width: int = WIDTH) -> str | None:
-    """The figure as SVG, drawn by the plotly.js in the file `plotly`; None if there is no Chromium."""
-    drawn = _draw(figure, plotly, (width,))
-    return drawn[0] if drawn else None
-
-
 def height_of(figure: dict) -> int:
     """The height the figure is drawn at: its own, else its template's, else the house's."""
     layout = figure.get("layout", {})
