@@ -5,17 +5,28 @@ A notebook never types a number into its text. It computes the number from data,
 The output carries the facts in its metadata and marks each figure in the HTML, so the build can
 check that every number a reader sees in prose is a recorded fact (see `untraced_numbers`).
 
-    f = fact(71970, source="ucdp_country_year", what="battle deaths in 2013")
-    str(f)                                  # '71,970'
-    say("UCDP counted {d} battle deaths.", d=f)
+    toll = data.table("deaths_national")
+    f = fact(int(toll.deaths_best.sum()), source="ucdp_country_year", what="battle deaths")
+    say("UCDP counted {d} battle deaths.", d=f)        # with thousands separators, marked and recorded
+
+A number or date that is not a figure of the data (a resolution's number, the date of an event) is
+written with `noted(value, why=...)`: marked and recorded like a fact, with its reason in place of a
+source, and never a headline. A value typed by hand into fact() or people() in a notebook cell is
+refused (see `_refuse_typed_by_hand`): it would not change when the data does.
+
+    say("Under Resolution {r}, ...", r=noted(2254, why="the UN Security Council resolution's number"))
 """
 
+import ast
+import linecache
 import math
 import numbers
 import re
 import string
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 
@@ -57,13 +68,48 @@ class Fact:
                 "headline": self.headline}
 
 
+@dataclass(frozen=True)
+class Noted(Fact):
+    """A number or date in prose that is not a figure of the data; `why` says what it is, or its source.
+
+    Its record has no catalogue source and carries `why` (NOTED), which the page's "About the data"
+    shows in place of a publisher; it is never a headline.
+    """
+
+    why: str = ""
+
+    def text(self, spec: str = "") -> str:
+        spec = spec or self.fmt
+        if spec:
+            return format(self.value, spec)
+        if isinstance(self.value, date):
+            return format_date(self.value)
+        return str(self.value)  # as written: a resolution's number takes no thousands separator
+
+    def record(self, spec: str = "") -> dict:
+        value = self.value.isoformat() if isinstance(self.value, date) else self.value  # JSON, in the output
+        # `what` is the reason too, so that two values with the same text and other reasons stay apart.
+        return {"text": self.text(spec), "value": value, "source": [], "what": self.why, NOTED: self.why,
+                "headline": False}
+
+
+NOTED = "why"  # the key of a record made by noted(...): its reason
+
+
+def is_noted(record: dict) -> bool:
+    """Whether a fact record was written with noted(...), not computed from data."""
+    return bool(record.get(NOTED))
+
+
 def fact(value, *, source: str | tuple[str, ...] | list[str], what: str, fmt: str = "",
          headline: bool = False) -> Fact:
     """A figure computed from data, with the catalogue id(s) of the raw source(s) it came from.
 
     `fmt` is a format spec (",.1f", ".0%"); by default integers get thousands separators.
     `headline=True` puts the figure on the index page, labelled with `what`.
+    In a notebook cell, a value typed by hand (fact(71970, ...)) is refused: compute it from the data.
     """
+    _refuse_typed_by_hand(what)
     if value is None or (not isinstance(value, (str, bytes)) and _is_missing(value)):
         raise StorykitError(f"The figure for {what!r} is missing (NA): the data has no value for it; "
                             "check the table and the filter that computed it.")
@@ -87,6 +133,129 @@ def fact(value, *, source: str | tuple[str, ...] | list[str], what: str, fmt: st
 def people(value, what: str, source: str | tuple[str, ...], **options) -> Fact:
     """A count of people as a fact: a whole number (the fraction dropped)."""
     return fact(int(value), source=source, what=what, **options)
+
+
+def noted(value, *, why: str, fmt: str = "") -> Noted:
+    """A number or date the prose needs that is not a figure computed from data, with the reason.
+
+    For a resolution's number ("Resolution {r}", r=noted(2254, why="the UN Security Council resolution's
+    number")), a count that is no figure of the data, or the date of an event (a date, a pandas
+    Timestamp, or text; "2016-12-30" is shown as format_date writes it: "30 December 2016"). Numbers
+    are shown as written (no thousands separator) unless `fmt` says otherwise. `why` says what the
+    value is and where it comes from: the page lists it with the figures, in place of a publisher.
+    It is never a headline figure.
+    """
+    if not isinstance(why, str) or not why.strip():
+        raise StorykitError(f"noted({value!r}, why=...) needs `why`: the words that say what the value is and "
+                            "where it comes from (e.g. why=\"the UN Security Council resolution's number\").")
+    if isinstance(value, str):
+        value = iso_day(value.strip()) or value.strip()
+    elif value is None or _is_missing(value) or (isinstance(value, numbers.Real) and not math.isfinite(value)):
+        raise StorykitError(f"noted({value!r}, why={why!r}): the value is missing (NA).")
+    elif hasattr(value, "to_pydatetime"):  # a pandas Timestamp
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        value = value.date()  # the date of an event: its day, as format_date writes it
+    elif isinstance(value, bool) or not isinstance(value, (numbers.Real, date, str)):
+        raise TypeError(f"noted({value!r}, why={why!r}): the value must be a number, a date or text, "
+                        f"not {type(value).__name__}.")
+    elif isinstance(value, numbers.Integral):
+        value = int(value)
+    if value == "":
+        raise StorykitError(f"noted('', why={why!r}): the value is empty.")
+    return Noted(value, (), why.strip(), fmt, False, why.strip())
+
+
+def iso_day(text: str) -> date | None:
+    """The date an ISO day such as '2016-12-30' names, or None for any other text."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --- values typed by hand into fact() in a notebook cell ----------------------------------------
+
+def _refuse_typed_by_hand(what: str) -> None:
+    """Refuse fact(71970, ...) or people(-5 + 3, ...) called from a notebook cell.
+
+    A figure typed by hand would stay the same when the data changes, and the page would go on
+    printing it as traced. Only calls from IPython cells are checked: the package's own code and
+    tests call fact() with values of their own. The call is found from the calling frame's position
+    in the cell's source (IPython keeps it in linecache), so only the value as written is judged.
+    """
+    frame = _cell_frame()
+    if frame is None:
+        return
+    source = "".join(linecache.getlines(frame.f_code.co_filename))
+    call = _call_at(source, frame)
+    value = _value_argument(call) if call is not None else None
+    if value is None or not _typed(value):
+        return
+    written = ast.get_source_segment(source, value) or "the value"
+    name = ast.get_source_segment(source, call.func) or "fact"
+    raise UntracedFigure(
+        f"{name}({written}, ...) on line {call.lineno} of this cell, for {what!r}: {written} is typed by hand, "
+        "so it would not change when the data does. Compute it from the data, e.g. "
+        f"{name}(int(table[\"deaths\"].sum()), ...) on a table from storykit.data. If it is not a figure "
+        f"(a resolution's number, the date of an event), write it with noted({written}, why=\"what it is and "
+        "where it comes from\") instead.")
+
+
+def _cell_frame():
+    """The frame of the notebook cell (or a function defined in one) that called in here, if any."""
+    ipython = sys.modules.get("IPython")  # never imported here: outside a notebook there is nothing to check
+    shell = ipython.get_ipython() if ipython is not None else None
+    named = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    if named is None:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back  # people() calls fact(): the cell is further up
+    return frame if frame is not None and named(frame.f_code.co_filename) else None
+
+
+def _call_at(source: str, frame) -> ast.Call | None:
+    """The call the frame is executing, found by the source positions of its current instruction."""
+    positions = list(frame.f_code.co_positions())
+    at = frame.f_lasti // 2  # one position per 2-byte code unit
+    if not 0 <= at < len(positions) or None in positions[at]:
+        return None
+    for node in ast.walk(_parsed(source)):
+        if isinstance(node, ast.Call) and (node.lineno, node.end_lineno, node.col_offset,
+                                           node.end_col_offset) == positions[at]:
+            return node
+    return None
+
+
+@lru_cache(maxsize=16)
+def _parsed(source: str) -> ast.AST:
+    try:
+        return ast.parse(source)
+    except SyntaxError:  # not plain Python (a magic IPython did not transform): nothing to judge
+        return ast.Module(body=[], type_ignores=[])
+
+
+def _value_argument(call: ast.Call) -> ast.expr | None:
+    if call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    return next((k.value for k in call.keywords if k.arg == "value"), None)
+
+
+def _typed(node: ast.expr) -> bool:
+    """A number written out: 71970, -5, 12 * 7, float(3)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float, complex)) and not isinstance(node.value, bool)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _typed(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _typed(node.left) and _typed(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("int", "float"):
+        return len(node.args) == 1 and not node.keywords and (
+            _typed(node.args[0]) or isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
+    return False
 
 
 def _is_missing(value) -> bool:
@@ -128,7 +297,8 @@ class _Formatter(string.Formatter):
             return value.markdown
         if isinstance(value, (numbers.Number, date)) and not isinstance(value, bool):
             raise TypeError(f"{value!r} is a bare {type(value).__name__} in prose: wrap it with "
-                            "fact(value, source=..., what=...) (a date: pass it as text, e.g. f'{d:%d %B %Y}').")
+                            "fact(value, source=..., what=...), or, if it is not a figure (a date of an event, "
+                            "a resolution's number), with noted(value, why=...).")
         return _escape_markdown(escape(format(value, spec), quote=False))  # Dar'a stays Dar'a
 
 
@@ -147,13 +317,21 @@ def md(template: str, **values) -> Prose:
 def _display(bundle: dict, metadata: dict) -> None:
     from IPython.display import display
 
+    from .notebook import view
+
+    view.watch_markdown()  # from the page's first output on, its Markdown cells are checked as they are saved
     display(bundle, metadata=metadata, raw=True)
 
 
 def say(template: str, **values) -> None:
-    """Display a paragraph of prose whose figures are facts."""
+    """Display a paragraph of prose whose figures are facts. In the notebook each figure stands out,
+    naming its source, and a number the build would refuse is named at once (storykit.notebook.view)."""
+    from .notebook import view
+
     prose = md(template, **values)
-    _display({"text/markdown": prose.markdown}, prose.metadata("prose"))
+    _display({"text/markdown": prose.markdown, **view.prose_view(prose.markdown, prose.facts)},
+             prose.metadata("prose"))
+    view.warn(view.refusal(prose.markdown, prose.facts, "This paragraph"))
 
 
 def page(*, title: str, summary: str, as_of, **values) -> None:
@@ -163,12 +341,17 @@ def page(*, title: str, summary: str, as_of, **values) -> None:
         raise UntracedFigure(f"The page title {title!r} holds a number: write it in the summary as a fact.")
     prose = md(summary, **values)
     meta = prose.metadata("page", title=title, as_of=format_date(as_of), summary_markdown=prose.markdown)
-    _display({"text/markdown": f"# {escape(title)}\n\n{prose.markdown}\n\n*Data as of {meta[META_KEY]['as_of']}*"},
-             meta)
+    from .notebook import view
+
+    text = f"# {escape(title)}\n\n{prose.markdown}\n\n*Data as of {meta[META_KEY]['as_of']}*"
+    _display({"text/markdown": text, **view.prose_view(text, prose.facts)}, meta)
+    view.warn(view.refusal(prose.markdown, prose.facts, "The page's summary"))
 
 
 def format_date(value) -> str:
-    """'30 December 2016' for a date, '2019' for a year; text passes through."""
+    """'30 December 2016' for a date or an ISO day ('2016-12-30'), '2019' for a year; other text passes through."""
+    if isinstance(value, str) and (day := iso_day(value.strip())):
+        value = day
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     if isinstance(value, (date, datetime)):

@@ -8,6 +8,10 @@ to download exactly `data` as CSV and buttons that save the chart as PNG or SVG 
 credit. Every chart gets the house (`house`: chrome, colours, legend order, hover text), whatever
 the notebook did. Maps come from `choropleth(...)` and carry the boundary note.
 
+JupyterLab draws the Plotly JSON alone: `show` puts what the page says around it in outputs only the
+notebook shows, and names a number in a title or notes that the build would refuse
+(storykit.notebook.view); a map's copy of the config there draws it without the network.
+
 Which plotly.js a page loads, and the other files of the site, are storykit.site.assets' business.
 """
 
@@ -16,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from html import escape, unescape
+from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,6 +28,7 @@ import plotly.graph_objects as go
 from .. import catalogue
 from ..errors import StorykitError
 from ..facts import GENERATED_CLASS, Prose, md
+from ..notebook import view
 from ..notebook.contract import (CHART_CLASS, DATA_SUFFIX, DESCRIPTION_SUFFIX, META_KEY, PLOT_CLASS, PLOTLY_MIME,
                                  SITE_NAME, TITLE_SUFFIX, geometry_key, next_chart)
 from ..paths import slug
@@ -46,16 +52,37 @@ def show(fig: go.Figure, data: pd.DataFrame, *, title: str | Prose, source: str 
     plotted. `source` is a catalogue id or a tuple of ids. `title` (what the chart shows), `subtitle`
     (its unit and period) and `notes` are prose: any figure in them must be a fact (use
     storykit.facts.md(...)). `description` replaces the generated one.
+
+    In the notebook the live figure has, above and below it, what the page says with it: its title and
+    subtitle; its table, notes, source and a working CSV link (storykit.notebook.view).
     """
     from IPython.display import display
 
-    bundle, metadata = chart_bundle(fig, data, title=title, source=source, subtitle=subtitle, notes=notes,
-                                    description=description)
-    display(bundle, metadata=metadata, raw=True)
+    chart = _chart(fig, data, title=title, source=source, subtitle=subtitle, notes=notes, description=description)
+    above, below = view.chart_view(chart.caption, chart.facts)
+    view.display_view(above)
+    display(chart.bundle, metadata=chart.metadata, raw=True)
+    view.display_view(below)
+    view.warn(view.refusal(chart.prose, chart.facts, "This chart's title, subtitle or notes",
+                           html=chart.bundle["text/html"], generated_ok=True))
+    view.watch_markdown()
 
 
 def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, subtitle=None, notes=None, description=None):
     """The mimebundle and metadata `show` displays."""
+    chart = _chart(fig, data, title=title, source=source, subtitle=subtitle, notes=notes, description=description)
+    return chart.bundle, chart.metadata
+
+
+class _Chart(NamedTuple):
+    bundle: dict
+    metadata: dict
+    caption: dict  # what the chart says around its plot (`_caption`), for the notebook's view too
+    facts: list  # the records of the figures in its title, subtitle and notes
+    prose: str  # their Markdown, as written
+
+
+def _chart(fig: go.Figure, data: pd.DataFrame, *, title, source, subtitle=None, notes=None, description=None):
     if not isinstance(data, pd.DataFrame):
         raise TypeError("show(fig, data, ...): data must be the DataFrame the chart plots, for the CSV download.")
     title_p, subtitle_p, notes_p = (None if p is None else _prose(p) for p in (title, subtitle, notes))
@@ -83,9 +110,13 @@ def chart_bundle(fig: go.Figure, data: pd.DataFrame, *, title, source, subtitle=
     facts = [r for p in (title_p, subtitle_p, notes_p) if p for r in p.facts]
     metadata = {META_KEY: {"kind": "chart", "title": _plain(title_p), "sources": used, "facts": facts,
                            "geometries": geometries}}
-    bundle = {PLOTLY_MIME: {**figure_json, "config": CONFIG}, "text/html": _figure_html(f, page_json),
+    caption = _caption(f)
+    # JupyterLab draws this JSON, without the page's charts.js: a map's config there names its base map.
+    config = (CONFIG | view.OFFLINE_BASE_MAP) if is_map else CONFIG
+    bundle = {PLOTLY_MIME: {**figure_json, "config": config}, "text/html": _figure_html(f, page_json, caption),
               "text/plain": f"<chart: {_plain(title_p)}>"}
-    return bundle, metadata
+    prose = "\n".join(p.markdown for p in (title_p, subtitle_p, notes_p) if p)
+    return _Chart(bundle, metadata, caption, facts, prose)
 
 
 def _shared_shapes(figure_json: dict) -> tuple[dict, list[str]]:
@@ -158,34 +189,49 @@ class _Figure:
         return slug(_plain(self.title)) or "data"
 
 
-def _figure_html(f: _Figure, figure_json: dict) -> str:
-    dom_id, data, gen = f.dom_id, f.data, GENERATED_CLASS
-    spec = json.dumps({**figure_json, "config": CONFIG}, separators=(",", ":"), ensure_ascii=False)
-    spec = spec.replace("<", "\\u003c")  # nothing inside can close the script element
+def _caption(f: _Figure) -> dict[str, str]:
+    """What a chart says around its plot, as HTML: the page's figure and the notebook's view of it
+    (storykit.notebook.view.chart_view) say it in these words."""
+    data = f.data
     # The index is data too, unless it is the default 0..n-1 without a name.
     plain_index = not any(data.index.names) and data.index.equals(pd.RangeIndex(len(data)))
     csv = data.to_csv(index=not plain_index)
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
+    return {
+        "title": _inline_markdown(f.title),
+        "subtitle": _inline_markdown(f.subtitle) if f.subtitle else "",
+        "table": table(data if plain_index else data.reset_index(), _plain(f.title), f"sk-table {GENERATED_CLASS}"),
+        "notes": _inline_markdown(f.notes) if f.notes else "",
+        "source": f"Source: {_source_line(f.sources)}.",
+        "boundary": escape(BOUNDARY_NOTE) if f.is_map else "",
+        "download": f'<a download="{escape(f.name)}.csv" href="{href}">'
+                    f"Download the data of this chart (CSV, {len(data):,} rows)</a>",
+    }
+
+
+def _figure_html(f: _Figure, figure_json: dict, caption: dict[str, str]) -> str:
+    dom_id, gen, c = f.dom_id, GENERATED_CLASS, caption
+    spec = json.dumps({**figure_json, "config": CONFIG}, separators=(",", ":"), ensure_ascii=False)
+    spec = spec.replace("<", "\\u003c")  # nothing inside can close the script element
     # Hidden until charts.js has drawn the chart: without JavaScript they would do nothing.
     buttons = "".join(f' <button type="button" class="sk-image" data-format="{x.lower()}" hidden '
                       f'aria-label="Download the chart as {x}">{x}</button>' for x in ("PNG", "SVG"))
     parts = [
         f'<figure class="{CHART_CLASS}" aria-labelledby="{dom_id}{TITLE_SUFFIX}" '
         f'aria-describedby="{dom_id}{DESCRIPTION_SUFFIX}">',
-        f'<h2 class="sk-chart-title" id="{dom_id}{TITLE_SUFFIX}">{_inline_markdown(f.title)}</h2>',
-        f'<p class="sk-chart-subtitle">{_inline_markdown(f.subtitle)}</p>' if f.subtitle else "",
+        f'<h2 class="sk-chart-title" id="{dom_id}{TITLE_SUFFIX}">{c["title"]}</h2>',
+        f'<p class="sk-chart-subtitle">{c["subtitle"]}</p>' if f.subtitle else "",
         # No role="img": Plotly puts focusable controls inside the div. The page's charts.js draws it.
         f'<div class="{PLOT_CLASS}" id="{dom_id}" style="height:{f.height}px"></div>',
         f'<p class="sk-description visually-hidden {gen}" id="{dom_id}{DESCRIPTION_SUFFIX}">'
         f'{escape(f.description)}</p>',
         f'<script type="application/json" id="{dom_id}{DATA_SUFFIX}">{spec}</script>',
-        table(data if plain_index else data.reset_index(), _plain(f.title), f"sk-table {gen}"),
+        c["table"],
         "<figcaption>",
-        f'<p class="sk-notes">{_inline_markdown(f.notes)}</p>' if f.notes else "",
-        f'<p class="sk-source {gen}">Source: {_source_line(f.sources)}.</p>',
-        f'<p class="sk-boundary {gen}">{escape(BOUNDARY_NOTE)}</p>' if f.is_map else "",
-        f'<p class="sk-download {gen}"><a download="{escape(f.name)}.csv" href="{href}">'
-        f"Download the data of this chart (CSV, {len(data):,} rows)</a>{buttons}</p>",
+        f'<p class="sk-notes">{c["notes"]}</p>' if f.notes else "",
+        f'<p class="sk-source {gen}">{c["source"]}</p>',
+        f'<p class="sk-boundary {gen}">{c["boundary"]}</p>' if f.is_map else "",
+        f'<p class="sk-download {gen}">{c["download"]}{buttons}</p>',
         "</figcaption></figure>",
     ]
     return "\n".join(p for p in parts if p)

@@ -4,7 +4,8 @@ A storykit output carries its record under META_KEY in the output's metadata ({"
 KINDS, "facts": [...], ...}); a chart's output holds Plotly's JSON under PLOTLY_MIME and the HTML
 of CHART_HTML; a traced figure is a <span class=FACT_CLASS>; text the build wrote from data or the
 catalogue carries GENERATED_CLASS. Parameters live in the cell tagged PARAMETERS_TAG, and the
-build injects its own in a cell tagged INJECTED_TAG. Standard library only.
+build injects its own in a cell tagged INJECTED_TAG. What only the notebook shows (VIEW) the build
+reads past (`for_the_page`). Standard library only.
 """
 
 import hashlib
@@ -22,6 +23,12 @@ GENERATED_CLASS = "sk-generated"
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 CHECKED_TAG = "nbval-check-output"  # key figures printed for the tests (nbval), never for readers
+# What only the reporter sees in the notebook (storykit.notebook.view), never a reader: an output whose
+# record's kind is VIEW (a chart's title, notes and data link around JupyterLab's live figure; a warning
+# that the page will not publish), and VIEW_HTML beside the text/markdown of a "prose" or "page" output
+# (its figures highlighted; JupyterLab shows HTML before Markdown, and so would the page).
+VIEW = "view"
+VIEW_HTML = "text/html"
 
 # A chart's HTML: <figure class=CHART_CLASS> holding <div class=PLOT_CLASS id=ID> (drawn by the
 # page's charts.js from <script type="application/json" id=ID-json>), ID-title and ID-desc.
@@ -56,6 +63,20 @@ def geometry_key(geojson: dict) -> str:
 
 def tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
+
+
+def for_the_page(outputs) -> list:
+    """A code cell's outputs as the build reads them: without what only the notebook shows (VIEW)."""
+    kept = []
+    for out in outputs:
+        kind = (out.get("metadata", {}).get(META_KEY) or {}).get("kind")
+        if kind == VIEW:
+            continue
+        if kind in ("prose", "page") and VIEW_HTML in out.get("data", {}):
+            data = {k: v for k, v in out["data"].items() if k != VIEW_HTML}
+            out = type(out)({**out, "data": type(out["data"])(data)})  # a copy: the notebook keeps its view
+        kept.append(out)
+    return kept
 
 
 def cell_source(cell) -> str:

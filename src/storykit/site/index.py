@@ -25,7 +25,7 @@ def index_key(config: Config, manifest: dict, stale: list, code: str) -> str:
 
 def index_html(config: Config, manifest: dict, version: Path, built, stale: list) -> str:
     """The index lists the pages of the version, in the order of reports.toml, each with its notice."""
-    from ..facts import format_date
+    from ..facts import format_date, is_noted
     from . import pages
     from .checks import check_published
 
@@ -42,7 +42,7 @@ def index_html(config: Config, manifest: dict, version: Path, built, stale: list
             groups.setdefault(e["group"], []).append(item)
             continue
         stories.append(item)
-        headlines += [h | {"href": out, "report": page.title} for h in page.headlines]
+        headlines += [h | {"href": out, "report": page.title} for h in page.headlines if not is_noted(h)]
     old = [{"title": catalogue.get(c.source).title, "publisher": catalogue.get(c.source).publisher,
             "covers_to": format_date(c.covers_to)} for c in stale if c.source in used]
     lead = lead_chart(version / f"{config.lead}.html") if config.lead else None

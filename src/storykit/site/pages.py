@@ -2,13 +2,15 @@
 
 Only what storykit's helpers displayed (`facts.page`, `facts.say`, `charts.show`) and the
 notebook's Markdown cells reach the page; code, prompts, streams, stray outputs and tracebacks
-never do. Every number in its prose must be a recorded fact; storykit.site.checks then checks
-the page as a whole.
+never do. Every number in its prose must be a recorded fact, and no text may write out the value
+of a date parameter (it must take it from the parameter); storykit.site.checks then checks the
+page as a whole.
 """
 
+import ast
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -17,11 +19,12 @@ import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import catalogue
-from ..facts import check_prose
-from ..notebook.contract import CHECKED_TAG, META_KEY, PARAMETER, PLOTLY_MIME, SITE_NAME, plot_id, tags
+from ..facts import NOTED, check_prose, is_noted, iso_day
+from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME,
+                                 cell_source, for_the_page, is_injected, plot_id, tags)
 from . import assets
 from .checks import PageError, strip_ansi
-from .parameters import cell_label
+from .parameters import cell_label, defaults
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_TITLE = SITE_NAME
@@ -63,8 +66,10 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     traces: set[str] = set()
     plots: list[dict] = []
     kept_cells, left_out = [], []
+    days = date_parameters(nb)
     for index, cell in enumerate(nb.cells):
         at = f"{where}, {cell_label(nb, index)}"
+        refuse_written_parameters(cell, at, days)
         if cell.cell_type == "markdown":
             check_prose(_markdown(cell.source), [], at)
             kept_cells.append(cell)
@@ -72,7 +77,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
         if cell.cell_type != "code":
             continue
         kept = []
-        for out in cell.get("outputs", []):
+        for out in for_the_page(cell.get("outputs", [])):  # what only the notebook shows never reaches a page
             if out.output_type == "error":
                 message = strip_ansi(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
                 raise PageError(f"{at}: the notebook stopped with {message}")
@@ -122,6 +127,91 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 body=outline(_exporter().from_notebook_node(body_nb)[0]), sources=list(dict.fromkeys(sources)),
                 facts=unique, charts=charts, geometries=geometries, traces=sorted(traces), plots=plots,
                 left_out=list(dict.fromkeys(left_out)))
+
+
+# --- prose that writes out a parameter -----------------------------------------------------------
+# A page whose text writes "30 December 2016" where a parameter says 2016-12-30 would contradict
+# itself once built with another value: the text must take the date from the parameter.
+
+PROSE_CALLS = {"say": ("template",), "md": ("template",), "page": ("title", "summary"),
+               "show": ("title", "subtitle", "notes")}  # the calls whose text reaches the page, by argument
+
+
+def date_parameters(nb) -> dict[str, list[date]]:
+    """The parameters whose value is a day ("2016-12-30"): each with its default and the value the
+    build injected, if another."""
+    runs = [defaults(nb)]
+    for cell in filter(is_injected, nb.cells):  # read as a parameters cell is: names bound to literals
+        runs.append(defaults({"cells": [{**cell, "metadata": {"tags": [PARAMETERS_TAG]}}]}))
+    days: dict[str, list[date]] = {}
+    for values in runs:
+        for name, value in values.items():
+            if isinstance(value, str) and (day := iso_day(value.strip())) and day not in days.get(name, []):
+                days.setdefault(name, []).append(day)
+    return days
+
+
+def written_day(day: date) -> re.Pattern:
+    """The ways prose writes a day: 2016-12-30, 30 December 2016 (as format_date does), December 30, 2016,
+    and the same with the month abbreviated or the day as 30th."""
+    month = rf"(?:{day:%B}|{day:%b}\.?)"
+    dd = rf"0?{day.day}(?:st|nd|rd|th)?"
+    return re.compile(rf"(?<![\d-]){day:%Y-%m-%d}(?![\d-])"
+                      rf"|(?<!\d){dd}\s+{month},?\s+{day.year}(?!\d)"
+                      rf"|\b{month}\s+{dd},?\s+{day.year}(?!\d)", re.I)
+
+
+def refuse_written_parameters(cell, at: str, days: dict[str, list[date]]) -> None:
+    """Refuse a Markdown cell, or a say()/md()/page()/show() text in a code cell, that writes out the
+    value of a date parameter instead of taking it from the parameter."""
+    if not days or is_injected(cell) or PARAMETERS_TAG in tags(cell):
+        return
+    for text in _prose_texts(cell):
+        for name, values in days.items():
+            for day in values:
+                if m := written_day(day).search(text):
+                    near = _around(text, m.start(), m.end())
+                    how = ("turn the paragraph into a say() in a code cell" if cell.cell_type == "markdown"
+                           else "write a field in the template instead")
+                    raise PageError(
+                        f"{at}: the text \u201c\u2026{near}\u2026\u201d writes out the date of the parameter "
+                        f"`{name}` ({day:%Y-%m-%d}) as \u201c{m.group()}\u201d: built with another {name}, the page "
+                        f"would contradict itself. Take the date from the parameter: {how}, e.g. "
+                        f"say(\"... {{{name}}} ...\", {name}=format_date({name})) "
+                        "(from storykit.facts import format_date, say).")
+
+
+def _around(text: str, start: int, end: int) -> str:
+    """The words around text[start:end], whole, on one line."""
+    before = re.search(r"(?:\S+\s+){0,6}$", text[:start]).group()
+    after = re.match(r"(?:\s*\S+){0,3}", text[end:]).group()
+    return re.sub(r"\s+", " ", before + text[start:end] + after).strip()
+
+
+def _prose_texts(cell) -> list[str]:
+    """The text of a Markdown cell; in a code cell, the literal text of the prose calls' templates."""
+    source = cell_source(cell)
+    if cell.cell_type == "markdown":
+        return [source]
+    if cell.cell_type != "code":
+        return []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax (a %magic): the cell ran, but its text cannot be read here
+        return []
+    texts = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
+        if name not in PROSE_CALLS:
+            continue
+        args = [k.value for k in call.keywords if k.arg in PROSE_CALLS[name]]
+        if PROSE_CALLS[name] == ("template",) and call.args:
+            args.append(call.args[0])
+        texts += [n.value for a in args for n in ast.walk(a)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return texts
 
 
 def _left_out(out) -> str | None:
@@ -225,20 +315,25 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
     )
 
 
-def prepare_assets() -> dict[str, str]:
+def prepare_assets(warm: bool = True) -> dict[str, str]:
     """The files every site has in assets/, by name: the style sheet, the charts' script and plotly.js.
 
-    A build asks for them just before it makes pages: Chromium starts then, for the charts' pictures,
-    while the build waits for its kernels.
+    A build asks for them just before it makes pages. With `warm` (kernels are about to run), Chromium
+    starts then, for the charts' pictures, while the build waits for its kernels; pages made without a
+    kernel mostly have their pictures already, and Chromium starts only if one is missing.
     """
     from .firstpaint import prepare
 
-    prepare()
+    if warm:
+        prepare()
     return assets.site_assets()
 
 
 def publishers(fact: dict) -> str:
-    """Who a figure comes from, by publisher; a page's own setting (a parameter) says so."""
+    """Who a figure comes from, by publisher; a page's own setting (a parameter) says so; a value that is
+    not a figure (storykit.facts.noted) gives its reason instead."""
+    if is_noted(fact):
+        return fact[NOTED]
     names = [catalogue.get(s).publisher if s != PARAMETER else "this page's setting" for s in fact["source"]]
     return "; ".join(dict.fromkeys(names))
 
