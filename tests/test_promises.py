@@ -294,7 +294,8 @@ def test_status_lists_how_current_each_source_is_and_which_are_stale(processed, 
     today = date.today()
 
     assert cli.main(["status"]) == 0
-    out = capsys.readouterr().out
+    out, last_build = capsys.readouterr().out.split("\n\n", 1)  # the sources, then the last build
+    assert last_build.strip()
     lines = {line.split()[0]: line for line in out.splitlines()}
     assert len(lines) == len(out.splitlines())  # one line per source
     assert sorted(lines) == sorted(ends)  # every source with a covering date, and only those

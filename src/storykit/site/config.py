@@ -18,6 +18,7 @@ class Config:
     lock_wait: int = 1800
     workers: int = 0  # kernels at once; 0: one per processor
     reuse_kernels: bool = True  # run page after page in a kernel, each in a fresh namespace
+    keep_versions: int = 2  # versions kept in .site/: the one online and those `storykit rollback` returns to
     lead: str = ""  # the story whose first chart leads the index
     reports: list[dict] = field(default_factory=list)
 
@@ -61,4 +62,20 @@ def load_config(root: Path) -> Config:
     return Config(intro=site.get("intro", ""), cell_timeout=int(site.get("cell_timeout", 600)),
                   kernel=site.get("kernel", "python3"), notebook_timeout=int(site.get("notebook_timeout", 3600)),
                   lock_wait=int(site.get("lock_wait", 1800)), workers=int(site.get("workers", 0)),
-                  reuse_kernels=bool(site.get("reuse_kernels", True)), lead=lead, reports=reports)
+                  reuse_kernels=bool(site.get("reuse_kernels", True)), lead=lead, reports=reports,
+                  keep_versions=_keep_versions(path, site))
+
+
+def _keep_versions(path: Path, site: dict) -> int:
+    value = site.get("keep_versions", Config.keep_versions)
+    # bool is an int in Python; `keep_versions = true` is no count
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise StorykitError(f"{path}: [site] keep_versions = {_toml(value)} is not allowed: write a whole number "
+                            "of at least 2, without quotes (the version online and the one `storykit rollback` "
+                            f"goes back to), e.g. keep_versions = 3; without it, {Config.keep_versions} are kept.")
+    return value
+
+
+def _toml(value) -> str:
+    """The value as it is written in reports.toml."""
+    return str(value).lower() if isinstance(value, bool) else f'"{value}"' if isinstance(value, str) else str(value)

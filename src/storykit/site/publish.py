@@ -5,8 +5,10 @@ version that starts as hard links to the current one (pages it does not rebuild 
 replaces files in it (a new file each time, never one rewritten in place, so the live version is
 never touched), checks it as a whole, records its manifest as `.site/<id>.json`, and switches
 `reports` to it by renaming a new link over the old one. rename(2) is atomic: a reader, or a build
-killed at any moment, finds the old site or the new one, never a mix. The previous version stays
-(a request in flight can finish; `ln -sfn` can roll back); older ones are removed.
+killed at any moment, finds the old site or the new one, never a mix. The versions before it stay,
+`keep` in all (`keep_versions` in reports.toml): a request in flight can finish, and `storykit
+rollback` can publish the one before again, by the same rename. Older ones are removed, and so is a
+version a rollback left, at the next build (a rollback leaves it for the requests in flight).
 
 A lock (storykit.atomic.locked, on build/build.lock) lets one build at a time do any of this.
 """
@@ -16,20 +18,40 @@ import errno
 import json
 import os
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..atomic import write_text
+from ..errors import StorykitError
 
 STORE = ".site"
 TEMP_LINK = ".reports-"  # prefix of a link (or a replaced folder) on its way in (or out)
+VERSION_FORMAT = "%Y%m%d-%H%M%S-%f"  # a version's name: when its build began, in UTC; sorts as time does
+
+
+def version_name(built: datetime) -> str:
+    return f"{built.astimezone(timezone.utc):{VERSION_FORMAT}}"
+
+
+def version_time(version: Path) -> datetime:
+    """When the version's build began: read from its name, else (a name of another form) when it was
+    committed, its manifest's time."""
+    try:
+        return datetime.strptime(version.name, VERSION_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        manifest = version.parent / f"{version.name}.json"
+        return datetime.fromtimestamp(manifest.stat().st_mtime, timezone.utc)
 
 
 class Site:
     """The versions of the site under `root`; call its methods while holding the build lock."""
 
-    def __init__(self, root: Path, name: str = "reports"):
+    def __init__(self, root: Path, name: str = "reports", keep: int = 2):
+        """`keep`: the committed versions kept, the current one and keep-1 before it (at least 1)."""
+        if keep < 1:
+            raise ValueError(f"keep={keep!r}: a site keeps at least the version online")
         root = root.resolve()
-        self.root, self.link, self.store = root, root / name, root / STORE
+        self.root, self.link, self.store, self.keep = root, root / name, root / STORE, keep
 
     def current(self) -> Path | None:
         """The folder readers see now: a version, a plain folder (before versions), or none."""
@@ -59,11 +81,12 @@ class Site:
             self._switch(committed[-1])
         self.prune()
 
-    def begin(self, name: str, keep: set[str] | None = None) -> Path:
-        """A new version: hard links to every file of the current one (only `keep` from a plain folder)."""
-        self.store.mkdir(exist_ok=True)
+    def begin(self, name: str, keep: set[str] | None = None, start: Path | None = None) -> Path:
+        """A new version: hard links to every file of the current one, or of `start` (another site's
+        version: a trial starts from the published site); only `keep` from a plain folder."""
+        self.store.mkdir(parents=True, exist_ok=True)
         new = self.store / name
-        current = self.current()
+        current = start or self.current()
         if current is None:
             new.mkdir()
         elif current.parent == self.store or keep is None:
@@ -88,14 +111,39 @@ class Site:
     def discard(self, version: Path) -> None:
         shutil.rmtree(version, ignore_errors=True)
 
+    def version(self) -> Path | None:
+        """The committed version readers see now, or None (no site yet, or a plain folder)."""
+        current = self.current()
+        return current if current is not None and current.parent == self.store else None
+
+    def rollback(self) -> Path:
+        """Publish again the committed version before the current one, in one rename; returns it.
+
+        The version left stays until the next build prunes it (a request in flight may be reading it).
+        Its manifest, `.site/<id>.json`, comes back with it: the next build makes again the pages
+        whose inputs changed since, and the index (its state names the version it was made for)."""
+        current = self.version()
+        if current is None:
+            raise StorykitError(f"{self.link.name}/ is not a version of the site made by `storykit build`, so "
+                                "there is no earlier version to go back to. Build the site first.")
+        before = [v for v in self._committed() if v.name < current.name]
+        if not before:
+            raise StorykitError(
+                f"There is no earlier version of the site to go back to: {STORE}/ holds none older than the one "
+                "online. A build keeps the versions before it (keep_versions in reports.toml); roll back after "
+                "the next build, or fix the notebook and build again.")
+        self._switch(before[-1])
+        return before[-1]
+
     def prune(self) -> None:
-        """Keep the current version and the one before it; remove the rest, and unfinished versions."""
-        current, committed = self.current(), [v.name for v in self._committed()]
+        """Keep the current version and the keep-1 committed before it; remove the rest: older ones,
+        newer ones a rollback left, and unfinished versions."""
+        current, committed = self.version(), [v.name for v in self._committed()]
         keep = set()
-        if current is not None and current.parent == self.store:
+        if current is not None:
             keep.add(current.name)
             committed = [name for name in committed if name < current.name]
-        keep.update(committed[-1:])
+        keep.update(committed[max(0, len(committed) - (self.keep - 1)):])
         for path in list(self.store.iterdir()) if self.store.is_dir() else []:
             if path.name.removesuffix(".json") not in keep:
                 path.unlink() if path.is_file() or path.is_symlink() else shutil.rmtree(path, ignore_errors=True)
