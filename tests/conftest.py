@@ -97,7 +97,8 @@ def real_site(processed, tmp_path_factory) -> Path:
 # The longest files first: `make test`'s workers each take a whole file, so a long one started last
 # would leave the others idle at the end.
 LONGEST = ("test_reader_view.py", "test_pages_browser.py", "test_promises.py", "test_publish.py", "test_freeze.py",
-           "test_figures.py", "test_bad_inputs.py")
+           "test_figures.py", "test_bad_inputs.py", "test_writing.py", "test_preview.py", "test_notebook_view.py",
+           "test_rollback.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -97,8 +97,8 @@ def test_the_index_links_every_page_with_the_headline_figures(site):
     assert sorted(Site(site).manifest()) == sorted(PAGES)
 
 
-def test_a_parameter_from_the_command_line(copy, capsys):
-    assert cli.main(["build", "toll", "-p", "first_year", "2015"]) == 0
+def test_a_parameter_from_the_command_line_published_with_the_flag(copy, capsys):
+    assert cli.main(["build", "toll", "-p", "first_year", "2015", "--publish"]) == 0
     toll = pd.read_csv(copy / "data" / "processed" / "toll.csv")
     html = read(copy, "toll.html")
     assert f'<span class="fact">{toll[toll.year >= 2015].deaths.sum():,}</span>' in html
@@ -106,6 +106,15 @@ def test_a_parameter_from_the_command_line(copy, capsys):
     index = read(copy, "index.html")
     assert all(f'href="{p}"' in index for p in PAGES)  # the other pages stay on the index
     assert "published 1 page(s)" in capsys.readouterr().out
+
+
+def test_a_parameter_from_the_command_line_alone_is_a_trial(copy, capsys):
+    before = read(copy, "toll.html")
+    assert cli.main(["build", "toll", "-p", "first_year", "2015"]) == 0
+    out = capsys.readouterr().out
+    assert "Not published: first_year = 2015" in out and "reports/ is unchanged" in out
+    assert read(copy, "toll.html") == before
+    assert "Between 2015 and 2020" in (copy / "build" / "preview" / "site" / "toll.html").read_text()
 
 
 def test_a_fanned_out_parameter_builds_one_page(copy):

@@ -24,7 +24,7 @@ from storykit.facts import RULE, UntracedFigure
 from storykit.notebook import reads, view
 from storykit.notebook.contract import META_KEY, PLOTLY_MIME, VIEW, VIEW_HTML
 from storykit.site import pages
-from storykit.site.parameters import cell_label
+from storykit.notebook.contract import cell_label
 from .browser import browser, needs_chromium, serve  # noqa: F401 (a fixture)
 from .synthetic_site import PLACES, squares
 

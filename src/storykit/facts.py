@@ -12,27 +12,24 @@ check that every number a reader sees in prose is a recorded fact (see `untraced
 A number or date that is not a figure of the data (a resolution's number, the date of an event) is
 written with `noted(value, why=...)`: marked and recorded like a fact, with its reason in place of a
 source, and never a headline. A value typed by hand into fact() or people() in a notebook cell is
-refused (see `_refuse_typed_by_hand`): it would not change when the data does.
+refused (storykit.notebook.typed): it would not change when the data does.
 
     say("Under Resolution {r}, ...", r=noted(2254, why="the UN Security Council resolution's number"))
 """
 
-import ast
-import linecache
 import math
 import numbers
 import re
 import string
-import sys
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 
 from . import catalogue
 from .errors import StorykitError
 from .notebook.contract import FACT_CLASS, GENERATED_CLASS, META_KEY, PARAMETER
+from .notebook.typed import typed_by_hand
 
 
 
@@ -109,7 +106,8 @@ def fact(value, *, source: str | tuple[str, ...] | list[str], what: str, fmt: st
     `headline=True` puts the figure on the index page, labelled with `what`.
     In a notebook cell, a value typed by hand (fact(71970, ...)) is refused: compute it from the data.
     """
-    _refuse_typed_by_hand(what)
+    if (typed := typed_by_hand(what, calls_from=__name__)) is not None:
+        raise UntracedFigure(typed)
     if value is None or (not isinstance(value, (str, bytes)) and _is_missing(value)):
         raise StorykitError(f"The figure for {what!r} is missing (NA): the data has no value for it; "
                             "check the table and the filter that computed it.")
@@ -174,88 +172,6 @@ def iso_day(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
-
-
-# --- values typed by hand into fact() in a notebook cell ----------------------------------------
-
-def _refuse_typed_by_hand(what: str) -> None:
-    """Refuse fact(71970, ...) or people(-5 + 3, ...) called from a notebook cell.
-
-    A figure typed by hand would stay the same when the data changes, and the page would go on
-    printing it as traced. Only calls from IPython cells are checked: the package's own code and
-    tests call fact() with values of their own. The call is found from the calling frame's position
-    in the cell's source (IPython keeps it in linecache), so only the value as written is judged.
-    """
-    frame = _cell_frame()
-    if frame is None:
-        return
-    source = "".join(linecache.getlines(frame.f_code.co_filename))
-    call = _call_at(source, frame)
-    value = _value_argument(call) if call is not None else None
-    if value is None or not _typed(value):
-        return
-    written = ast.get_source_segment(source, value) or "the value"
-    name = ast.get_source_segment(source, call.func) or "fact"
-    raise UntracedFigure(
-        f"{name}({written}, ...) on line {call.lineno} of this cell, for {what!r}: {written} is typed by hand, "
-        "so it would not change when the data does. Compute it from the data, e.g. "
-        f"{name}(int(table[\"deaths\"].sum()), ...) on a table from storykit.data. If it is not a figure "
-        f"(a resolution's number, the date of an event), write it with noted({written}, why=\"what it is and "
-        "where it comes from\") instead.")
-
-
-def _cell_frame():
-    """The frame of the notebook cell (or a function defined in one) that called in here, if any."""
-    ipython = sys.modules.get("IPython")  # never imported here: outside a notebook there is nothing to check
-    shell = ipython.get_ipython() if ipython is not None else None
-    named = getattr(getattr(shell, "compile", None), "format_code_name", None)
-    if named is None:
-        return None
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
-        frame = frame.f_back  # people() calls fact(): the cell is further up
-    return frame if frame is not None and named(frame.f_code.co_filename) else None
-
-
-def _call_at(source: str, frame) -> ast.Call | None:
-    """The call the frame is executing, found by the source positions of its current instruction."""
-    positions = list(frame.f_code.co_positions())
-    at = frame.f_lasti // 2  # one position per 2-byte code unit
-    if not 0 <= at < len(positions) or None in positions[at]:
-        return None
-    for node in ast.walk(_parsed(source)):
-        if isinstance(node, ast.Call) and (node.lineno, node.end_lineno, node.col_offset,
-                                           node.end_col_offset) == positions[at]:
-            return node
-    return None
-
-
-@lru_cache(maxsize=16)
-def _parsed(source: str) -> ast.AST:
-    try:
-        return ast.parse(source)
-    except SyntaxError:  # not plain Python (a magic IPython did not transform): nothing to judge
-        return ast.Module(body=[], type_ignores=[])
-
-
-def _value_argument(call: ast.Call) -> ast.expr | None:
-    if call.args and not isinstance(call.args[0], ast.Starred):
-        return call.args[0]
-    return next((k.value for k in call.keywords if k.arg == "value"), None)
-
-
-def _typed(node: ast.expr) -> bool:
-    """A number written out: 71970, -5, 12 * 7, float(3)."""
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, (int, float, complex)) and not isinstance(node.value, bool)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _typed(node.operand)
-    if isinstance(node, ast.BinOp):
-        return _typed(node.left) and _typed(node.right)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("int", "float"):
-        return len(node.args) == 1 and not node.keywords and (
-            _typed(node.args[0]) or isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
-    return False
 
 
 def _is_missing(value) -> bool:

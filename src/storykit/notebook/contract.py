@@ -91,3 +91,15 @@ def parameters_index(cells) -> int | None:
 
 def is_injected(cell) -> bool:
     return INJECTED_TAG in tags(cell)
+
+
+def cell_label(nb, index: int) -> str:
+    """'cell 3 (“first words…”)': the position in the notebook as the reporter wrote it, without the
+    injected cell, and the start of the cell so it can be found."""
+    cell = nb.cells[index]
+    if is_injected(cell):
+        return "the parameters the build injected"
+    injected = sum(map(is_injected, nb.cells[:index]))
+    first = next((line.strip() for line in cell_source(cell).splitlines() if line.strip()), "")
+    first = first if len(first) <= 50 else first[:49] + "\u2026"
+    return f"cell {index + 1 - injected} (\u201c{first}\u201d)"

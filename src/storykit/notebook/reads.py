@@ -42,6 +42,11 @@ def start(root: str) -> None:
         _hooked = True
 
 
+def recording() -> bool:
+    """Whether a build is making a page in this kernel (between start and stop)."""
+    return _recording
+
+
 def stop() -> str:
     """What was read since `start`, as JSON ({input name: [mtime_ns, size] or null}); recording stops."""
     global _recording

@@ -198,7 +198,7 @@ def watch_markdown() -> None:
 
 
 def _after_cell(result=None) -> None:
-    if reads._recording:  # the build is making a page in this kernel (storykit.notebook.session.begin_page)
+    if reads.recording():  # the build is making a page in this kernel (storykit.notebook.session.begin_page)
         return
     for message in markdown_refusals(os.environ.get(SESSION, "")):
         warn(message)
@@ -218,7 +218,7 @@ def markdown_refusals(path: str) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError):
         return []
     _read = (path, stat.st_mtime_ns, stat.st_size)
-    from ..site.parameters import cell_label  # the build's own name for a cell: the reporter finds the same one
+    from .contract import cell_label  # the build's own name for a cell: the reporter finds the same one
 
     messages = []
     for index, cell in enumerate(cells):

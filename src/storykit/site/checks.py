@@ -181,16 +181,17 @@ def check_page(html: str, rel: str, folder: Path, entry: dict | None = None, com
     return problems
 
 
-def check_version(folder: Path, pages: list[str]) -> list[str]:
-    """Problems of the version as a whole: every page there and complete, nothing else but assets."""
+def check_version(folder: Path, pages: list[str], checked: set[str] = frozenset()) -> list[str]:
+    """Problems of the version as a whole: every page there and complete, nothing else but assets.
+    The pages in `checked` (the very files of a version checked before) are only looked for."""
     problems = []
     expected = set(pages) | {"index.html"}
     for rel in sorted(expected):
         path = folder / rel
         if not path.is_file():
             problems.append(f"{rel} is missing")
-            continue
-        problems += check_page(path.read_text(encoding="utf-8"), rel, folder)
+        elif rel not in checked:
+            problems += check_page(path.read_text(encoding="utf-8"), rel, folder)
     for path in folder.rglob("*"):
         rel = path.relative_to(folder).as_posix()
         if path.is_file() and rel not in expected and not (rel.startswith("assets/") and not path.name.startswith(".")):

@@ -69,6 +69,18 @@ def chromium() -> str | None:
     return os.environ.get("STORYKIT_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM)), None)
 
 
+def _version_of(binary: str | None) -> str | None:
+    """'150.0.7871.100' from `chromium --version`, as the browser itself reports it once started."""
+    if binary is None:
+        return None
+    try:
+        said = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"\b\d+(?:\.\d+){3}\b", said)
+    return found.group() if found else None
+
+
 class _Worker:
     """The parent's end: one request at a time (a lock), a new worker if the last one ended."""
 
@@ -88,6 +100,8 @@ class _Worker:
     def chromium_version(self) -> str | None:
         """Chromium's version (it lays out the text: part of what a picture is drawn from), or None without it."""
         with self.lock:
+            if self.version is None:  # asked of the binary: no browser started when every picture exists
+                self.version = _version_of(chromium())
             if self.version is None:
                 self._start()
             return None if self.failed else self.version

@@ -78,6 +78,14 @@ def page_key(code: str, nb: dict, parameters: dict, output: str, kernel: str) ->
                             "output": output, "kernel": kernel}))
 
 
+def run_key(code: str, nb: dict, parameters: dict, output: str, kernel: str) -> str:
+    """The key without the cells a kernel never runs (Markdown, raw): pages with the same run key and
+    inputs come from the same executed code, so a change of prose alone needs no kernel
+    (storykit.site.reuse)."""
+    code_only = {"cells": [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]}
+    return page_key(code, code_only, parameters, output, kernel)
+
+
 # --- digests of inputs (in the build) ---------------------------------------------------------------
 
 
@@ -145,11 +153,12 @@ class Digests:
         return "unknown"
 
 
-def is_current(entry: dict | None, key: str, digests: Digests) -> bool:
-    """Whether the published page `entry` (from the manifest) was made with `key` from inputs that
-    are all as they were; a page whose last update failed is never current."""
+def is_current(entry: dict | None, key: str, digests: Digests, field: str = "key") -> bool:
+    """Whether the published page `entry` (from the manifest) was made with `key` (its `field`: "key",
+    or "run" for the run key) from inputs that are all as they were; a page whose last update failed
+    is never current."""
     frozen = (entry or {}).get("freeze")
-    if not frozen or entry.get("failed") or frozen.get("key") != key:
+    if not frozen or entry.get("failed") or frozen.get(field) != key:
         return False
     return all(digests(name) == digest for name, digest in frozen.get("inputs", {}).items())
 

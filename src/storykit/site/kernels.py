@@ -36,8 +36,9 @@ from jupyter_client.manager import AsyncKernelManager
 
 from ..atomic import write_text
 from ..notebook import session
+from ..notebook.contract import cell_label
 from .checks import PageError, strip_ansi
-from .parameters import cell_label, inject
+from .parameters import inject
 
 STARTUP = 60  # seconds a kernel may take to answer once started
 PREPARE = 120  # seconds storykit's own calls in a kernel (imports, a fresh namespace) may take
@@ -214,7 +215,7 @@ class Pool:
         self._results: queue.Queue = queue.Queue()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, daemon=True)
-        self._log = print
+        self._started = lambda task: None
 
     def __enter__(self) -> "Pool":
         self._thread.start()  # the kernels start now
@@ -233,10 +234,12 @@ class Pool:
         self._thread.join(timeout=60)
         _kill(list(self.groups))
 
-    def run(self, tasks: list[Task], log=print):
-        """Yield a Result for each task, in the order they finish."""
-        self._log = log
-        self._send(tasks + [None] * self.workers)  # then each worker stops its kernel
+    def run(self, tasks: list[Task], log=print, keep: bool = False, started=None):
+        """Yield a Result for each task, in the order they finish; the kernels then stop, unless
+        `keep` (a preview's, kept warm for the next change). `started(task)` is called as each
+        begins (by default its message is logged)."""
+        self._started = started or (lambda task: log(task.message))
+        self._send(tasks + ([] if keep else [None] * self.workers))
         for _ in tasks:
             item = self._results.get()
             if isinstance(item, BaseException):  # the pool itself broke
@@ -273,7 +276,7 @@ class Pool:
         kernel = await self._start()  # at once: it starts while the build prepares the pages
         try:
             while (task := await self._todo.get()) is not None:
-                self._log(task.message)
+                self._started(task)
                 if isinstance(kernel, Kernel) and not await kernel.alive():
                     await kernel.stop()
                     kernel = None

@@ -20,11 +20,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import catalogue
 from ..facts import NOTED, check_prose, is_noted, iso_day
-from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME,
+from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME, cell_label,
                                  cell_source, for_the_page, is_injected, plot_id, tags)
 from . import assets
 from .checks import PageError, strip_ansi
-from .parameters import cell_label, defaults
+from .parameters import defaults
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_TITLE = SITE_NAME

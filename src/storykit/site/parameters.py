@@ -90,15 +90,3 @@ def literal(value) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{literal(str(k))}: {literal(v)}" for k, v in value.items()) + "}"
     return repr(str(value))  # a TOML date or time: as text, as Papermill does
-
-
-def cell_label(nb, index: int) -> str:
-    """'cell 3 (“first words…”)': the position in the notebook as the reporter wrote it, without the
-    injected cell, and the start of the cell so it can be found."""
-    cell = nb.cells[index]
-    if is_injected(cell):
-        return "the parameters the build injected"
-    injected = sum(map(is_injected, nb.cells[:index]))
-    first = next((line.strip() for line in cell_source(cell).splitlines() if line.strip()), "")
-    first = first if len(first) <= 50 else first[:49] + "\u2026"
-    return f"cell {index + 1 - injected} (\u201c{first}\u201d)"

@@ -2,7 +2,7 @@
 
 import importlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import StorykitError, did_you_mean
@@ -20,6 +20,11 @@ class Job:
     parameters: dict
     output: str  # relative to reports/, e.g. "truce.html" or "governorates/idleb.html"
     group: str | None = None  # the heading under which the index lists a fanned-out page
+    tried: tuple = ()  # the parameters set from the command line that reports.toml does not publish
+
+    @property
+    def is_experiment(self) -> bool:
+        return bool(self.tried)
 
     @property
     def root(self) -> str:
@@ -66,7 +71,10 @@ def plan(config: Config, root: Path, names: list[str] | None = None, overrides: 
         defaults = declared[r["name"]]
         params = dict(r.get("parameters", {}))
         params |= {k: parameters.typed(v, defaults.get(k), k) for k, v in overrides.items() if k in defaults}
-        jobs += _jobs(r, params, overrides)
+        fan_key = (r.get("fan_out") or {}).get("parameter")
+        # A fan-out page asked for by its key is that page as published; any other value is a trial.
+        tried = tuple(k for k in overrides if k in defaults and k != fan_key and params[k] != defaults[k])
+        jobs += [replace(job, tried=tried) for job in _jobs(r, params, overrides)]
     return jobs
 
 
