@@ -243,12 +243,19 @@ def _publish(run: Run, todo: list[Job]):
     return published, failures
 
 
+# jsonschema's checkers of string formats, each imported if installed (Jupyter's own packages pull
+# them in); rfc3987_syntax compiles its IRI grammar on import: about a second of every build.
+FORMAT_CHECKERS = ("rfc3987_syntax", "isoduration", "webcolors", "uri_template", "fqdn", "jsonpointer",
+                   "rfc3339_validator", "rfc3986_validator")
+
+
 def _light_jsonschema() -> None:
-    """nbformat validates notebooks with jsonschema, which imports rfc3987_syntax when it is installed
-    (Jupyter's own packages pull it in) and compiles its IRI grammar there: about a second of every
-    build. Notebooks hold no IRI to check, so the build's process goes without that checker."""
+    """nbformat validates notebooks with jsonschema, whose format checkers cost a page made without a
+    kernel a good part of its time. Notebooks hold no IRI, duration, colour or URI template to check, so
+    the build's process goes without those checkers (an import that fails: jsonschema then skips it)."""
     if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # its import fails; jsonschema then skips "iri"
+        for name in FORMAT_CHECKERS:
+            sys.modules.setdefault(name, None)
 
 
 def _read(notebook: Path) -> str:

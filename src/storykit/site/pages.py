@@ -121,10 +121,9 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     at, meta, _ = declared[0]
     check_prose(f"<h1>{escape(meta['title'])}</h1>", [], at)
     summary_html = _summary_html(meta, at)
-    body_nb = nbformat.from_dict({**nb, "cells": kept_cells})
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"],
-                body=outline(_exporter().from_notebook_node(body_nb)[0]), sources=list(dict.fromkeys(sources)),
+                body=outline(_body(kept_cells)), sources=list(dict.fromkeys(sources)),
                 facts=unique, charts=charts, geometries=geometries, traces=sorted(traces), plots=plots,
                 left_out=list(dict.fromkeys(left_out)))
 
@@ -257,18 +256,28 @@ def _summary_html(meta: dict, at: str) -> str:
 
 
 def _markdown(text: str) -> str:
-    from nbconvert.filters.markdown import markdown2html
+    """Markdown as nbconvert renders a notebook's, without the anchor links it adds to headings."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-    return markdown2html(text)
+    return MarkdownWithMath(renderer=IPythonRenderer(escape=False, exclude_anchor_links=True)).render(text)
 
 
-@cache
-def _exporter():
-    from nbconvert import HTMLExporter
+def _body(cells) -> str:
+    """The page's body: each Markdown cell, and each storykit output kept (a chart's HTML, prose as
+    Markdown), in order; rendered with nbconvert's own Markdown filter, without its exporter, whose
+    set-up alone took most of a page made without a kernel."""
+    from nbconvert.filters.strings import strip_files_prefix
 
-    return HTMLExporter(template_name="base", template_file="notebook.html.j2",
-                        extra_template_paths=[str(TEMPLATES)], exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, exclude_anchor_links=True, exclude_raw=True, exclude_unknown=True)
+    parts = []
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            parts.append(f'<div class="sk-md">\n{strip_files_prefix(_markdown(cell.source))}\n</div>\n')
+            continue
+        for out in cell.outputs:
+            data = out.get("data", {})
+            parts.append(f"{data['text/html']}\n" if "text/html" in data else
+                         f'<div class="sk-prose">\n{_markdown(data["text/markdown"])}\n</div>\n')
+    return "".join(parts)
 
 
 @cache
