@@ -318,6 +318,12 @@ def test_description_is_computed_from_the_plotted_values(toll):
     assert pie == "Pie chart: 2 slices. Lowest 5 (Lebanon); highest 9 (Jordan)."
 
 
+def test_a_label_wrapped_for_the_axis_is_read_as_one_line():
+    wrapped = go.Figure(go.Bar(x=["Kept from<br>medical help", "Shot"], y=[1, 9]))
+    text = charts.describe(wrapped)
+    assert "<br" not in text and "Lowest 1 (Kept from medical help)" in text
+
+
 def test_descriptions_write_dates_in_plain_english_to_the_period_of_the_series():
     two = pd.DataFrame({"day": pd.to_datetime(["2016-12-29", "2016-12-30"] * 2), "n": [3, 1, 4, 2],
                         "side": ["a", "a", "b", "b"]})

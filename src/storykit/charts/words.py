@@ -16,6 +16,7 @@ LABELS = "storykit-labels"  # the `meta` of a map's names and outline: drawn on 
 PEOPLE = re.compile(r"people|person|refugee|idp|displac|death|victim|fatalit|killed|applica|movement|arrival", re.I)
 TABLE_ROWS = 400  # a longer table weighs down the page: the CSV has the rest
 D3 = {"year": "%Y", "month": "%B %Y", "day": "%-d %B %Y"}
+BREAK = re.compile(r"\s*<br\s*/?>\s*", re.I)  # Plotly's line break in a label
 _PX_IMSHOW = re.compile(r"(?:[^%<]*: %\{[xyz]\}(?:<br>)?)+<extra></extra>")  # px.imshow's default hover
 
 
@@ -215,7 +216,7 @@ def _label(v) -> str:
         return date_text(v)
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v)
+    return BREAK.sub(" ", str(v))  # a label wrapped for the axis ("Un-allowed to<br>seek...") is read as one line
 
 
 # --- the table view -------------------------------------------------------------------------------
