@@ -18,6 +18,7 @@ set -u
 mount -t tmpfs -o size={size}k tmpfs "$DISK"
 cp -a "$PROJECT" "$DISK/project"
 cd "$DISK/project"
+rm -rf build/executed  # the build would free their space (each page's run replaces its own), not leave it full
 snapshot() {{ (cd reports/ && find -L . -type f -print0 | sort -z | xargs -0 sha256sum); }}
 snapshot > "$OUT/before"
 dd if=/dev/zero of="$DISK/filler" bs=4k 2>/dev/null

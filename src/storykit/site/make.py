@@ -124,8 +124,7 @@ def make_pages(run: Run, to_run: list[Job], again: dict, pool, progress):
     fresh, failures = {}, {}
     for job in [j for j in run.jobs if j.output in again]:
         nb = again[job.output]
-        progress.started(job.output)
-        run.log(f"  {job.output}: only its prose changed, so it is made from its last run, without a kernel")
+        progress.started(job.output, "making again from its last run, without a kernel (only its prose changed):")
         write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", run.executed(job))
         inputs = run.manifest[job.output]["freeze"]["inputs"]
         _made(run, job, fresh, failures, lambda job=job, nb=nb: (_make_page(run, job, nb), inputs))

@@ -71,14 +71,15 @@ class Progress:
         with self._lock:
             return dict(self._times)
 
-    def started(self, label: str) -> None:
+    def started(self, label: str, doing: str = "building") -> None:
+        """The page began: `doing` says how ("building" in a kernel, or making it again from its last run)."""
         with self._lock:
             self._starts += 1
             self._begun[label] = self._clock()
             if self._tty:
                 self._redraw()
             else:
-                self._log(f"[{self._starts}/{self.total}] building {_plain(label)} ...")
+                self._log(f"[{self._starts}/{self.total}] {doing} {_plain(label)} ...")
 
     def finished(self, label: str, ok: bool) -> None:
         """The page is done (`ok`) or failed; its time is recorded if it had started."""
