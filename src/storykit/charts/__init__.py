@@ -27,10 +27,10 @@ import plotly.graph_objects as go
 
 from .. import catalogue
 from ..errors import StorykitError
-from ..facts import GENERATED_CLASS, Prose, md
+from ..facts import Prose, md
 from ..notebook import view
-from ..notebook.contract import (CHART_CLASS, DATA_SUFFIX, DESCRIPTION_SUFFIX, META_KEY, PLOT_CLASS, PLOTLY_MIME,
-                                 SITE_NAME, TITLE_SUFFIX, geometry_key, next_chart)
+from ..notebook.contract import (CHART_CLASS, DATA_SUFFIX, DESCRIPTION_SUFFIX, GENERATED_CLASS, META_KEY, PLOT_CLASS,
+                                 PLOTLY_MIME, SITE_NAME, TITLE_SUFFIX, geometry_key, next_chart)
 from ..paths import slug
 from .house import (COLOURS, CONFIG, DIVERGING, FONT, GEO_TYPES, GREY, OKABE_ITO, SEQUENTIAL, TEMPLATE,
                     colour, house, legend_order)

@@ -15,7 +15,7 @@ reads past (storykit.notebook.contract: VIEW outputs, VIEW_HTML beside a paragra
   reads the notebook as last saved, in a kernel Jupyter's server started for it.
 
 Nothing here decides what publishes: the build checks every page itself (storykit.site.pages), with
-the same rule (storykit.facts.check_prose).
+the same rule (storykit.notebook.prose.check_prose).
 """
 
 import json
@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 from .. import catalogue
-from ..facts import UntracedFigure, check_prose, untraced_numbers
+from .prose import UntracedFigure, check_prose, untraced_numbers
 from . import reads
 from .contract import FACT_CLASS, META_KEY, PARAMETER, VIEW, VIEW_HTML, cell_source
 
@@ -128,7 +128,7 @@ def _origin(source: str) -> str:
 # --- what the build will refuse ---------------------------------------------------------------------------
 
 def refusal(markdown: str, recorded, where: str, *, html: str | None = None, generated_ok: bool = False) -> str | None:
-    """What the build will say when it refuses this prose (storykit.facts.check_prose), or None.
+    """What the build will say when it refuses this prose (storykit.notebook.prose.check_prose), or None.
 
     `markdown` is the prose as written; `html` what the build checks, if not that Markdown as the build
     renders it (a chart's figure). Only prose with a number the rule may refuse, or a figure no fact

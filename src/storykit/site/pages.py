@@ -19,9 +19,10 @@ import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import catalogue
-from ..facts import NOTED, check_prose, is_noted, iso_day
+from ..facts import NOTED, is_noted, iso_day
 from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME, cell_label,
                                  cell_source, for_the_page, is_injected, plot_id, tags)
+from ..notebook.prose import check_prose
 from . import assets
 from .checks import PageError, strip_ansi
 from .parameters import defaults
