@@ -171,14 +171,16 @@ def test_the_credit_keeps_licences_and_drops_their_doubts():
     assert charts.credit(made[1:2]) == f"Source: B · {charts.SITE_NAME}"
 
 
-def test_the_csv_link_holds_exactly_the_data(toll):
+def test_the_csv_link_holds_exactly_the_data_after_a_byte_order_mark(toll):
     bundle, _ = charts.chart_bundle(px.bar(toll, x="year", y="deaths"), toll, title="Toll", source="ucdp_country_year")
     href = re.search(r'download="toll.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', bundle["text/html"])
-    assert base64.b64decode(href.group(1)).decode() == toll.to_csv(index=False)
+    csv = base64.b64decode(href.group(1))
+    assert csv.startswith(b"\xef\xbb\xbf")  # so a spreadsheet on Windows reads it as UTF-8
+    assert csv.decode("utf-8-sig") == toll.to_csv(index=False)
     indexed = toll.set_index("year")
     bundle, _ = charts.chart_bundle(px.bar(toll, x="year", y="deaths"), indexed, title="T", source="ucdp_country_year")
     href = re.search(r'base64,([^"]+)"', bundle["text/html"])
-    assert base64.b64decode(href.group(1)).decode() == indexed.to_csv()
+    assert base64.b64decode(href.group(1)).decode("utf-8-sig") == indexed.to_csv()
 
 
 def test_title_subtitle_and_notes_are_checked_prose_with_facts(toll):

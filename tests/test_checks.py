@@ -385,3 +385,18 @@ def test_every_page_of_the_real_site_passes_every_check(real_site):
             assert len(FIGURE.findall(html)) == entry["charts"], rel
             assert set(re.findall(r'<span class="fact">([^<]*)</span>', html)) <= {f["text"] for f in entry["facts"]}
     assert check_version(current, list(manifest)) == []
+
+
+def test_every_real_page_describes_itself_for_search_and_shared_links(real_site):
+    current = (real_site / "reports").resolve()
+    descriptions = {}
+    for rel in REAL:
+        html = read(current, rel)
+        meta = dict(re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)"', html))
+        title = re.search(r"<h1>(.*?)</h1>", html, re.S)
+        assert meta["description"] and meta["og:description"] == meta["description"], rel
+        assert title is None or meta["description"] != title.group(1), rel  # its standfirst, not its title again
+        assert meta["og:title"] and meta["twitter:card"] == "summary", rel
+        assert '<link rel="icon" href="data:image/svg+xml,' in html, rel  # inline: no request, no 404
+        descriptions[rel] = meta["description"]
+    assert len(set(descriptions.values())) == len(REAL)  # each page its own

@@ -196,7 +196,8 @@ def _caption(f: _Figure) -> dict[str, str]:
     # The index is data too, unless it is the default 0..n-1 without a name.
     plain_index = not any(data.index.names) and data.index.equals(pd.RangeIndex(len(data)))
     csv = data.to_csv(index=not plain_index)
-    href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
+    # A byte-order mark: a spreadsheet on Windows then reads the file as UTF-8 (Türkiye, Arabic names).
+    href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(("\ufeff" + csv).encode("utf-8")).decode("ascii")
     return {
         "title": _inline_markdown(f.title),
         "subtitle": _inline_markdown(f.subtitle) if f.subtitle else "",

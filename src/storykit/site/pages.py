@@ -28,6 +28,9 @@ from .checks import PageError, strip_ansi
 from .parameters import defaults
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The site's icon: a bar chart in the house's ink, small enough to live in every page's head.
+ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
+        'fill="#1a1a1a"/><path d="M3 13h2V8H3zm4 0h2V3H7zm4 0h2V6h-2z" fill="#fff"/></svg>')
 SITE_TITLE = SITE_NAME
 
 
@@ -283,8 +286,10 @@ def _body(cells) -> str:
 
 @cache
 def environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["icon"] = ICON
+    return env
 
 
 def now() -> datetime:
@@ -321,8 +326,15 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
         site_title=SITE_TITLE, root=root, page=page, body=body,
         facts=[f | {"publishers": publishers(f)} for f in page.facts], built=built_text(built or now()), sources=sources,
         notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
-        plotly=plotly,
+        plotly=plotly, standfirst=plain_text(page.summary_html),
     )
+
+
+def plain_text(html: str) -> str:
+    """The words of some HTML, as a search result or a shared link shows a page's description."""
+    from html import unescape
+
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
 
 
 def prepare_assets(warm: bool = True) -> dict[str, str]:
