@@ -5,6 +5,7 @@ the text with these. Standard library only.
 """
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 from ..errors import StorykitError
@@ -106,3 +107,8 @@ def check_prose(html: str, recorded: list[dict], where: str, generated_ok: bool 
             i = text.find(number)
             context.append(f"{number!r} in \u201c\u2026{text[max(0, i - 40):i + len(number) + 20].strip()}\u2026\u201d")
         raise UntracedFigure(f"{where}: untraced figure(s) in the prose: {'; '.join(context)}. {RULE}")
+
+
+def plain_text(html: str) -> str:
+    """The words of some HTML on one line, as a search result, a shared link or a notebook's plain view shows them."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()

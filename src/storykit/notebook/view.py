@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 from .. import catalogue
-from .prose import UntracedFigure, check_prose, untraced_numbers
+from .prose import UntracedFigure, check_prose, plain_text, untraced_numbers
 from . import reads
 from .contract import FACT_CLASS, META_KEY, PARAMETER, VIEW, VIEW_HTML, cell_source
 
@@ -69,11 +69,7 @@ def chart_view(caption: dict[str, str], recorded) -> tuple[dict, dict]:
 
 
 def _bundle(html: str, plain: list[str]) -> dict:
-    return {"text/html": f'<div class="sk-view">{html}</div>', "text/plain": "\n".join(filter(None, map(_text, plain)))}
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
+    return {"text/html": f'<div class="sk-view">{html}</div>', "text/plain": "\n".join(filter(None, map(plain_text, plain)))}
 
 
 # --- prose ---------------------------------------------------------------------------------------------

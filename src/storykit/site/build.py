@@ -81,7 +81,7 @@ def build(reports: list[str] | None = None, force: bool = False, params: dict | 
         root = project_root()
         config = load_config(root)
         jobs = plan(config, root, reports, params)
-        trial = not private and any(j.is_experiment for j in jobs) and not publish_trials
+        trial = not private and any(j.tried for j in jobs) and not publish_trials
         private = private or trial
         if private:
             tell = lambda message: None  # noqa: E731 (a trial is the reporter's business, at the terminal)
@@ -168,12 +168,14 @@ def _prepare(run: Run) -> list[Job]:
     run.digests = freeze.Digests(run.root)
     run.code = freeze.code_digest()
     run.texts = {j.notebook: _read(run.root / "notebooks" / j.notebook) for j in run.jobs}
-    run.keys = {j.output: _key(run, j) for j in run.jobs}
-    run.run_keys = {j.output: _key(run, j, freeze.run_key) for j in run.jobs}
+    notebooks = {name: _parsed(text) for name, text in run.texts.items()}  # a fan-out's pages share one
+    run.keys = {j.output: _key(run, j, notebooks, freeze.page_key) for j in run.jobs}
     run.stale = run.state.stale(run.root, run.digests, run.log)
     current = start_from(run)
-    return [j for j in run.jobs if run.force or current is None or not (current / j.output).is_file()
+    todo = [j for j in run.jobs if run.force or current is None or not (current / j.output).is_file()
             or not freeze.is_current(run.manifest.get(j.output), run.keys[j.output], run.digests)]
+    run.run_keys = {j.output: _key(run, j, notebooks, freeze.run_key) for j in todo}  # only pages to make need it
+    return todo
 
 
 def _report(run: Run, published: list[str], failures: dict) -> None:
@@ -204,9 +206,7 @@ def _publish(run: Run, todo: list[Job]):
     if own:
         from . import kernels
 
-        pool = kernels.Pool(run.config.kernel, run.root / "notebooks", min(run.config.workers or os.cpu_count() or 1,
-                            len(to_run)), run.config.cell_timeout, run.config.notebook_timeout,
-                            run.config.reuse_kernels)
+        pool = kernels.Pool.for_site(run.config, run.root, len(to_run))
     # Kernels inherit the environment: STORYKIT_HOME makes them read this project's data.
     with _environment(STORYKIT_HOME=str(run.root)), pool if own else nullcontext():  # kernels start meanwhile
         run.built = datetime.now(timezone.utc)
@@ -265,12 +265,15 @@ def _read(notebook: Path) -> str:
         return f"unreadable: {e}"  # its pages fail, saying so; the others go on
 
 
-def _key(run: Run, job: Job, key=freeze.page_key) -> str:
+def _parsed(text: str) -> dict:
     try:
-        nb = json.loads(run.texts[job.notebook])
+        return json.loads(text)
     except json.JSONDecodeError:
-        nb = {"unreadable": run.texts[job.notebook]}  # the run will say what is wrong with it
-    return key(run.code, nb, job.parameters, job.output, run.config.kernel)
+        return {"unreadable": text}  # the run will say what is wrong with it
+
+
+def _key(run: Run, job: Job, notebooks: dict, key) -> str:
+    return key(run.code, notebooks[job.notebook], job.parameters, job.output, run.config.kernel)
 
 
 @contextmanager

@@ -217,6 +217,13 @@ class Pool:
         self._thread = threading.Thread(target=self._main, daemon=True)
         self._started = lambda task: None
 
+    @classmethod
+    def for_site(cls, config, root: Path, pages: int) -> "Pool":
+        """The pool reports.toml sets for `pages` pages of the project at `root`: a kernel per page, at
+        most `workers` (by default one per processor)."""
+        return cls(config.kernel, root / "notebooks", min(config.workers or os.cpu_count() or 1, pages),
+                   config.cell_timeout, config.notebook_timeout, config.reuse_kernels)
+
     def __enter__(self) -> "Pool":
         self._thread.start()  # the kernels start now
         self._ready.wait()

@@ -42,6 +42,7 @@ class Run:
     texts: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
     run_keys: dict = field(default_factory=dict)  # the keys without prose (storykit.site.reuse)
+    notebooks: dict = field(default_factory=dict)  # each notebook as nbformat read it, once per build
     stale: list = field(default_factory=list)
     version: Path | None = None
     built: datetime | None = None
@@ -112,10 +113,13 @@ def _tasks(run: Run, todo: list[Job], failures: dict) -> list:
 
 
 def _notebook(run: Run, job: Job):
-    """The job's notebook as a fresh NotebookNode (each page changes its own copy)."""
+    """The job's notebook as a fresh NotebookNode: read and validated once per notebook (a fan-out's
+    pages share one), copied for each page, which changes its own."""
     import nbformat
 
-    return nbformat.reads(run.texts[job.notebook], as_version=4)
+    if job.notebook not in run.notebooks:
+        run.notebooks[job.notebook] = nbformat.reads(run.texts[job.notebook], as_version=4)
+    return nbformat.from_dict(run.notebooks[job.notebook])
 
 
 def make_pages(run: Run, to_run: list[Job], again: dict, pool, progress):

@@ -22,7 +22,7 @@ from .. import catalogue
 from ..facts import NOTED, is_noted, iso_day
 from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME, cell_label,
                                  cell_source, for_the_page, is_injected, plot_id, tags)
-from ..notebook.prose import check_prose
+from ..notebook.prose import check_prose, plain_text
 from . import assets
 from .checks import PageError, strip_ansi
 from .parameters import defaults
@@ -329,12 +329,6 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
         plotly=plotly, standfirst=plain_text(page.summary_html),
     )
 
-
-def plain_text(html: str) -> str:
-    """The words of some HTML, as a search result or a shared link shows a page's description."""
-    from html import unescape
-
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
 
 
 def prepare_assets(warm: bool = True) -> dict[str, str]:

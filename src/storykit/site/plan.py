@@ -20,11 +20,7 @@ class Job:
     parameters: dict
     output: str  # relative to reports/, e.g. "truce.html" or "governorates/idleb.html"
     group: str | None = None  # the heading under which the index lists a fanned-out page
-    tried: tuple = ()  # the parameters set from the command line that reports.toml does not publish
-
-    @property
-    def is_experiment(self) -> bool:
-        return bool(self.tried)
+    tried: tuple = ()  # the parameters set from the command line that reports.toml does not publish: a trial
 
     @property
     def root(self) -> str:

@@ -23,14 +23,14 @@ from pathlib import Path
 
 from ..errors import StorykitError
 from ..paths import project_root
-from . import freeze
-from .make import PRIVATE
+from . import assets, freeze
 from .config import load_config
+from .make import PRIVATE
 from .plan import plan
 
 HOST = "127.0.0.1"  # this machine only: a preview is the reporter's, not the newsroom's
 EVENTS, SCRIPT = "/_storykit/events", "/_storykit/live.js"
-LIVE_JS = Path(__file__).parent / "static" / "live.js"
+LIVE_JS = assets.STATIC / "live.js"  # never one of the site's assets: only the preview serves it
 PING = 15  # seconds between keep-alive comments on the event stream (a closed tab is noticed then)
 
 
@@ -130,9 +130,7 @@ def preview(reports: list[str], params: dict, port: int, log=print, argv: list[s
     live = Live()
     site = root / PRIVATE / "site"
     server = serve(site, live, port)
-    jobs = len(reports) or len(config.reports)
-    pool = kernels.Pool(config.kernel, root / "notebooks", min(config.workers or os.cpu_count() or 1, jobs),
-                        config.cell_timeout, config.notebook_timeout, config.reuse_kernels)
+    pool = kernels.Pool.for_site(config, root, len(reports) or len(config.reports))
     restart = False
     with pool:
         def make() -> None:

@@ -24,15 +24,16 @@ def digest(path: Path) -> str | None:
 
 
 def merged(nb, executed: Path, parameters: dict):
-    """`nb` (the notebook as it is now, a NotebookNode) with each code cell's outputs from the executed
-    notebook; None if that notebook is unreadable or its code cells are not the same ones."""
+    """`nb` (the notebook as it is now, a NotebookNode of the caller's own, changed here) with each code
+    cell's outputs from the executed notebook; None if that notebook is unreadable or its code cells
+    are not the same ones."""
     import nbformat
 
     try:
         ran = nbformat.read(executed, as_version=4)
     except Exception:  # noqa: BLE001 (gone, half-written by hand, another format: run the kernel instead)
         return None
-    now = inject(nbformat.from_dict(nb), parameters)
+    now = inject(nb, parameters)
     before = [c for c in ran.cells if c.cell_type == "code"]
     code = [i for i, c in enumerate(now.cells) if c.cell_type == "code"]
     if len(before) != len(code) or any(now.cells[i].source != c.source or is_injected(now.cells[i]) != is_injected(c)
