@@ -58,7 +58,7 @@ WEEK_DAYS = 7
 # An event UCDP gives a governorate (adm_1) is placed there whatever its where_prec, as the story
 # functions and the conflict_events schema define it (where_prec 5 events with an adm_1 are mostly
 # parts of one governorate: "Northern Homs Governorate", "IS enclave" in Deir ez Zor).
-COUNTRY_ONLY_PREC, PLACEABLE_PREC = 6, 4
+COUNTRY_ONLY_PREC = 6
 # UCDP's governorate names (adm_1, without " Governorate") -> OCHA P-codes. Checked against the
 # map below: each name's exactly located events fall mostly inside the polygon named here.
 UCDP_ADM1 = {
@@ -137,8 +137,8 @@ def ged(raw_root, governorates) -> pd.DataFrame:
     ev["point_pcode"] = inside["PCODE"].reindex(ev.index)
 
     country_only = (ev["where_prec"] >= COUNTRY_ONLY_PREC) | (ev["where_coordinates"].str.strip() == ev["country"])
-    by_point = ev["adm1_pcode"].isna() & (ev["where_prec"] <= PLACEABLE_PREC)
-    ev["pcode"] = ev["adm1_pcode"].where(ev["adm1_pcode"].notna(), ev["point_pcode"].where(by_point))
+    # A blank adm_1 stays unplaced: UCDP located the event to no single governorate.
+    ev["pcode"] = ev["adm1_pcode"]
     ev.loc[country_only, "pcode"] = pd.NA
     return ev
 

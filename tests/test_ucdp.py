@@ -50,12 +50,13 @@ def test_ged_blank_adm_1(events):
 
 def test_ged_share_placed(events):
     # docs/sources.md, ucdp_ged_syria_2016_2019: of 112,337 best deaths, the events with a blank adm_1 carry
-    # 24,751; every other death is placed by its adm_1, and of those 24,751 the coordinates place some.
+    # 24,751. None of those is placed (their coordinates stand for the country or an area spanning
+    # governorates); every other death is placed by its adm_1, unless UCDP located it only to the country.
     placed = events.loc[events["pcode"].notna(), "deaths_best"].sum()
-    by_coordinates = events.loc[events["located_by"] == "coordinates"]
-    assert by_coordinates["adm_1"].isna().all()
-    assert placed == 112_337 - 24_751 + by_coordinates["deaths_best"].sum()
-    assert events["pcode"].notna().eq(events["located_by"] != "unlocated").all()
+    country_named = events[events["adm_1"].notna() & events["pcode"].isna()]
+    assert placed == 112_337 - 24_751 - country_named["deaths_best"].sum()
+    assert events["pcode"].notna().eq(events["located_by"] == "adm_1").all()
+    assert set(events["located_by"]) == {"adm_1", "unlocated"}
 
 
 def test_ged_country_level_events_never_placed(events):
@@ -77,8 +78,6 @@ def test_ged_adm_1_always_matched(events):
 def test_ged_disagreement_flag(events):
     both = events[events["pcode"].notna() & events["polygon_pcode"].notna()]
     assert both["pcode_disagrees"].eq(both["pcode"] != both["polygon_pcode"]).all()
-    assert events.loc[events["located_by"] == "coordinates", "pcode_disagrees"].eq(False).all()
-    assert events.loc[events["located_by"] == "coordinates", "where_prec"].le(4).all()
     assert events["polygon_distance_km"].dropna().le(NEAREST_KM).all()
 
 
@@ -137,9 +136,10 @@ def test_synthetic_placement(tmp_path, upstream, provinces):
     for country_level in (1, 5, 6):
         assert out.loc[country_level, "located_by"] == "unlocated"
         assert pd.isna(out.loc[country_level, "pcode"]) and pd.isna(out.loc[country_level, "polygon_pcode"])
-    assert out.loc[2, "located_by"] == "coordinates"
-    assert out.loc[2, "pcode"] == inner["pcode"] and out.loc[2, "polygon_distance_km"] == 0
-    assert out.loc[3, "pcode"] == east["pcode"].iloc[0]
+    # A blank adm_1 is never overruled by the coordinates, however precise: they are only compared.
+    assert out.loc[2, "located_by"] == "unlocated" and pd.isna(out.loc[2, "pcode"])
+    assert out.loc[2, "polygon_pcode"] == inner["pcode"] and out.loc[2, "polygon_distance_km"] == 0
+    assert out.loc[3, "polygon_pcode"] == east["pcode"].iloc[0] and pd.isna(out.loc[3, "pcode"])
     assert 0 < out.loc[3, "polygon_distance_km"] < NEAREST_KM
     assert out.loc[4, "located_by"] == "unlocated" and pd.isna(out.loc[4, "polygon_pcode"])
     assert out["deaths_best"].sum() == 3 * len(rows)

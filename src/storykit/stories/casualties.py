@@ -21,6 +21,7 @@ GED_ALL = "UCDP events: all organised violence"
 VDC_VICTIMS = "VDC: named victims"
 VDC_ARMY = "VDC: government-side fatalities"
 VDC_SCRAPE = "VDC website, daily tally (incomplete)"
+SPANNING = "an area spanning governorates"  # or no single governorate: what UCDP's blank adm_1 says
 
 
 def national_toll(national: pd.DataFrame, first_year: int, last_year: int | None = None) -> pd.DataFrame:
@@ -102,13 +103,12 @@ def unplaced(frame: pd.DataFrame, *, weight: str | None = None, by: str | None =
 
 
 def why_unplaced(events: pd.DataFrame) -> pd.DataFrame:
-    """UCDP GED events with no governorate, by why: located only to the country, or only to an area
-    spanning governorates (where_prec 5), or coordinates in no governorate. Columns reason, events, deaths."""
+    """UCDP GED events with no governorate, by why: located only to the country (where_prec 6, or coordinates
+    named after it), or to an area spanning governorates (any other event UCDP gave no adm_1; see the
+    conflict_events table's description). Columns reason, events, deaths."""
     rows = events[events["pcode"].isna()]
     country = (rows["where_prec"] == 6) | (rows["where_coordinates"].str.strip().str.casefold() == "syria")
-    reason = pd.Series("coordinates in no governorate", index=rows.index)
-    reason[rows["where_prec"] == 5] = "an area spanning governorates"
-    reason[country] = "the country only"
+    reason = country.map({True: "the country only", False: SPANNING})
     out = rows.groupby(reason.rename("reason"))["deaths_best"].agg(events="size", deaths="sum")
     return out.astype("int64").sort_values("deaths", ascending=False).reset_index()
 

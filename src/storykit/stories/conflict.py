@@ -3,20 +3,19 @@
 GED's sides are comma-separated lists of UCDP actor names ("Ahrar al-Sham, HTS, Southern Front").
 Groups are matched on whole names only: "Tahrir al- Sham Army" is another group than "HTS".
 
-Dates: GED gives each event a range (date_start..date_end). Events known to a week or better
-(GED date_prec 1-3: a range of at most seven days) are placed on their first day. Longer ranges
-(date_prec 4-5: a month, a year) are set aside and reported, never placed on their first day, which
-would pile a year's deaths onto 1 January, nor spread over the range, which would be a guess.
+Dates follow the site's one rule (storykit.stories.dating): events known to a week or better are
+placed on their first day; longer ranges are set aside and reported. `period_range` says how far the
+set-aside events could move a before-and-after comparison.
 """
 
 import pandas as pd
 
 from ..errors import DataError
+from .dating import MAX_SPAN_DAYS
 
 VIOLENCE = {1: "State-based", 2: "Non-state", 3: "One-sided"}  # UCDP's type_of_violence
 SIDES = ("side_a", "side_b")
 DEATHS = ("deaths_best", "deaths_low", "deaths_high")
-MAX_SPAN_DAYS = 7  # GED date_prec 3 ("within a week") is the widest range still placed on a day
 BEFORE, AFTER = "before", "after"
 
 # The groups the nationwide cease-fire of 30 December 2016 left out, by UCDP actor name.
@@ -211,3 +210,28 @@ def set_aside(win: pd.DataFrame) -> pd.DataFrame:
     rest = win[~win["placed"]]
     where = rest["range_inside"].map({True: "inside", False: "beyond"})
     return _complete(_totals(rest.assign(range=where), ["range"]), pd.Index(["inside", "beyond"], name="range"))
+
+
+def period_range(win: pd.DataFrame, ceasefire, mask: pd.Series | None = None) -> pd.DataFrame:
+    """Best deaths before and after, counted (placed events) and at most (adding every set-aside event
+    whose range lies inside the window and touches the period), for the events `mask` selects.
+    Index period; columns counted, most.
+
+    The two ends bound what any dating of those events inside their ranges could give. Events whose
+    range reaches beyond the window (a year's tally) may not belong to it at all: set_aside counts them.
+    """
+    day0 = to_day(ceasefire, "ceasefire")
+    ev = win if mask is None else win[mask.reindex(win.index, fill_value=False)]
+    loose = ev[~ev["placed"] & ev["range_inside"]]
+    last = pd.to_datetime(loose["date_end"])
+    touches = {BEFORE: loose["date"] < day0, AFTER: last >= day0}
+    counted = period_totals(ev)["deaths_best"].set_axis([BEFORE, AFTER])
+    most = {p: int(counted[p] + loose.loc[touches[p], "deaths_best"].sum()) for p in (BEFORE, AFTER)}
+    return pd.DataFrame({"counted": counted, "most": pd.Series(most)}).rename_axis("period")
+
+
+def change_bounds(ranges: pd.DataFrame) -> tuple[float, float]:
+    """The smallest and largest change after against before (as fractions) that the ranges allow."""
+    lo = ranges.loc[AFTER, "counted"] / ranges.loc[BEFORE, "most"] - 1
+    hi = ranges.loc[AFTER, "most"] / ranges.loc[BEFORE, "counted"] - 1
+    return float(lo), float(hi)

@@ -15,6 +15,10 @@ EARLIER = "unhcr_hdx_origin_syr"  # the earlier revision, to 2017, as published 
 # The pinned {refugees} release (June 2025, "Mid-Year Trends 2025") ends with mid-year figures for
 # 2025: the last full year is the one before. tests/test_displacement.py checks the data still ends there.
 MID_YEAR = 2025
+# The fall of Bashar al-Assad's government: the date of an event, not a figure of the data (facts.noted).
+GOVERNMENT_FELL = "2024-12-08"
+GOVERNMENT_FELL_WHY = ("the day the government of Bashar al-Assad fell, as the UN Secretary-General's statement "
+                       "on Syria of that day records it")
 SUPPRESSED_MAX = 4  # UNHCR hides counts of 1 to 4 as "*" (docs/sources.md, unhcr_hdx_origin_syr): at most this
 OTHER_HOSTS = "All other countries"
 OTHER_DESTINATIONS = "Other countries"
@@ -39,6 +43,19 @@ def latest_full_year(years) -> int:
 def year_label(year: int) -> str:
     """'2024' for a full year, 'mid-2025' for the release's mid-year figures."""
     return f"mid-{year}" if int(year) == MID_YEAR else str(int(year))
+
+
+def when(year: int) -> str:
+    """The date a stock is counted at, in words: 'at the end of 2024', or 'in mid-2025' for the
+    release's mid-year figures."""
+    return f"in mid-{int(year)}" if int(year) == MID_YEAR else f"at the end of {int(year)}"
+
+
+def government_fell():
+    """The date the government fell, for prose: written and recorded with its source (facts.noted)."""
+    from ..facts import noted
+
+    return noted(GOVERNMENT_FELL, why=GOVERNMENT_FELL_WHY)
 
 
 def listing(items) -> str:

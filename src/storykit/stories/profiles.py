@@ -17,7 +17,9 @@ import pandas as pd
 
 from ..errors import did_you_mean
 from ..gazetteer import Gazetteer, UnknownPlaceError
+from . import dating
 from .conflict import VIOLENCE
+from .displacement import year_label
 
 TABLES = ("gazetteer", "idps_by_governorate", "idp_movements", "conflict_events", "victims")
 # A chart with fewer non-zero bars than this says less than a sentence: the notebook writes one instead.
@@ -39,7 +41,9 @@ class Profile:
     movements: pd.DataFrame  # month, movements (empty when not reported), national
     deaths: pd.DataFrame  # month, violence, deaths: GED best estimate by month and type of violence
     deaths_national: int  # every GED death in Syria, placed or not
+    deaths_placed: int  # GED deaths placed in this governorate, however precisely dated
     deaths_unplaced: int  # GED deaths located in no governorate (country-wide or vague areas)
+    worst_month: dict  # dating.deadliest: the deadliest month, the deaths set aside, whether it holds
     victims_by_month: pd.DataFrame  # month, victims
     victims_by_cause: pd.DataFrame  # cause, victims (most first)
     victims_national: int  # every VDC record, with or without a governorate
@@ -110,7 +114,8 @@ def idps_by_year(idps: pd.DataFrame, pcode: str) -> pd.DataFrame:
 
 
 def movements_by_month(movements: pd.DataFrame, pcode: str) -> pd.DataFrame:
-    """IDP arrivals in the governorate by month (flows), and in all governorates together."""
+    """IDP movements ending in the governorate by month (flows, moves within it included: OCHA's sheet
+    counts by place of arrival only), and in all governorates together."""
     frame = movements.assign(month=pd.to_datetime(movements["month"]))
     national = frame.groupby("month")["movements"].sum(min_count=1).rename("national")
     here = frame[frame["pcode"] == pcode].groupby("month")["movements"].sum(min_count=1)
@@ -127,10 +132,10 @@ def _month_range(dates: pd.Series) -> pd.DatetimeIndex:
 
 
 def deaths_by_month(events: pd.DataFrame, pcode: str) -> pd.DataFrame:
-    """GED best deaths in the governorate by month (of date_start) and type of violence, zeros included:
-    GED covers the whole country, so a month without an event there recorded no deaths there."""
-    frame = events.assign(month=_months(events["date_start"]),
-                          violence=events["type_of_violence"].map(VIOLENCE))
+    """GED best deaths in the governorate by month and type of violence, zeros included: GED covers the
+    whole country, so a month without an event there recorded no deaths there. Each event counts in the
+    month storykit.stories.dating places it in; those it sets aside are in `deadliest_month`'s count."""
+    frame = events.assign(month=dating.period_of(events, "M"), violence=events["type_of_violence"].map(VIOLENCE))
     bad = frame[frame["violence"].isna()]
     if len(bad):
         from ..errors import DataError
@@ -144,6 +149,12 @@ def deaths_by_month(events: pd.DataFrame, pcode: str) -> pd.DataFrame:
                                        names=["month", "violence"])
     here = frame[frame["pcode"] == pcode].groupby(["month", "violence"])["deaths_best"].sum()
     return here.reindex(index, fill_value=0).astype("Int64").rename("deaths").reset_index()
+
+
+def deadliest_month(events: pd.DataFrame, pcode: str) -> dict:
+    """The governorate's deadliest month by storykit.stories.dating's rule, with the deaths it set aside
+    and whether they could change the answer (dating.deadliest)."""
+    return dating.deadliest(events[events["pcode"] == pcode], "M")
 
 
 def unplaced_deaths(events: pd.DataFrame) -> int:
@@ -183,17 +194,19 @@ def shares(pcode: str, idps: pd.DataFrame, movements: pd.DataFrame, events: pd.D
     rows = []
     last = int(idps["year"].max())
     year = idps[idps["year"] == last]
-    rows.append(share_row(f"IDPs living there, {last} (UNHCR)", "idps_by_governorate",
+    rows.append(share_row(f"IDPs living there, {year_label(last)} (UNHCR)", "idps_by_governorate",
                           year.groupby("pcode")["idps"].sum(), year["idps"].sum(), pcode))
     months = pd.to_datetime(movements["month"])
-    rows.append(share_row(f"IDP arrivals, {months.min():%b %Y} to {months.max():%b %Y} (OCHA)", "idp_movements",
+    rows.append(share_row(f"IDP movements ending there, {months.min():%b %Y} to {months.max():%b %Y} (OCHA)",
+                          "idp_movements",
                           movements.groupby("pcode")["movements"].sum(), movements["movements"].sum(), pcode))
     starts = pd.to_datetime(events["date_start"])
     rows.append(share_row(f"Conflict deaths, {starts.min():%b %Y} to {starts.max():%b %Y} (UCDP GED)",
                           "conflict_events", events.groupby("pcode")["deaths_best"].sum(),
                           events["deaths_best"].sum(), pcode))
     dates = pd.to_datetime(victims["date"])
-    rows.append(share_row(f"Documented victims, {dates.min():%b %Y} to {dates.max():%b %Y} (VDC)", "victims",
+    rows.append(share_row(f"Documented victims recorded under it, {dates.min():%b %Y} to {dates.max():%b %Y} (VDC)",
+                          "victims",
                           victims.groupby("pcode").size(), len(victims), pcode))
     out = pd.DataFrame(rows)
     return out.astype({"here": "Float64", "national": "Float64", "share": "Float64", "rank": "Int64"})
@@ -244,7 +257,9 @@ def build(pcode: str, tables: dict[str, pd.DataFrame], sources: dict[str, tuple[
         movements=movements_by_month(moves, pcode),
         deaths=deaths_by_month(events, pcode),
         deaths_national=int(events["deaths_best"].sum()),
+        deaths_placed=int(events.loc[events["pcode"] == pcode, "deaths_best"].sum()),
         deaths_unplaced=unplaced_deaths(events),
+        worst_month=deadliest_month(events, pcode),
         victims_by_month=victims_by_month(victims, pcode),
         victims_by_cause=victims_by_cause(victims, pcode),
         victims_national=len(victims),

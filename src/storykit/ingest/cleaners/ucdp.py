@@ -20,9 +20,6 @@ SYRIA_GWCODE = 652  # Gleditsch-Ward code of Syria
 # GED codebook: where_prec 6 = only the country is known (coordinates are its centroid), 7 = outside
 # any country. Such events are never placed in a governorate.
 COUNTRY_PREC = 6
-# Only where_prec 1-4 (a place, within 25 km, a district, a governorate) are precise enough to place an
-# event with no adm_1 by its coordinates; 5 is a representative point of an area spanning governorates.
-PLACEABLE_PREC = 4
 # Points on no polygon but this close to one (coastline and borders are simplified) take the nearest.
 NEAREST_KM = 5.0
 GED_FIRST_YEAR = 1989  # the GED's coverage begins in 1989
@@ -44,8 +41,8 @@ CONFLICT_EVENTS = Schema(
         Field("date_prec", "integer", "UCDP date precision: 1 the exact day, 2 within 2-6 days, 3 within a "
               "week, 4 within a month, 5 within a year", enum=(1, 2, 3, 4, 5)),
         PCODE,
-        Field("located_by", "string", "how pcode was found: from adm_1, from the coordinates (adm_1 blank), "
-              "or not at all", required=True, enum=("adm_1", "coordinates", "unlocated")),
+        Field("located_by", "string", "how pcode was found: from UCDP's adm_1, or not at all (adm_1 blank, "
+              "or the event located only to the country)", required=True, enum=("adm_1", "unlocated")),
         Field("latitude", "number", "UCDP's latitude (WGS84)"),
         Field("longitude", "number", "UCDP's longitude (WGS84)"),
         Field("where_prec", "integer", "UCDP location precision: 1 exact .. 5 vague area, 6 country only, "
@@ -75,13 +72,13 @@ CONFLICT_EVENTS = Schema(
     ),
     primary_key=("event_id",),
     description=(
-        "One row per UCDP GED event in Syria (release 652.1601.1911). pcode comes from UCDP's adm_1; "
-        "events with a blank adm_1 are placed by the governorate polygon their coordinates fall in, "
-        "unless UCDP located them only to the country (where_prec 6, or coordinates named after the "
-        "country), whose coordinates are the country's centroid: those stay unlocated and must never be "
-        "spread over governorates. Events located only to an area spanning governorates (where_prec 5: a "
-        "road, a border, a region such as \"Northern Syria\") stay unlocated too: their point is UCDP's "
-        "representative point of that area. Summing by pcode therefore leaves some deaths unassigned."
+        "One row per UCDP GED event in Syria (release 652.1601.1911). pcode comes from UCDP's adm_1 only. "
+        "An event with a blank adm_1 is one UCDP located only to the country (where_prec 6, or coordinates "
+        "named after the country, its centroid) or to an area spanning governorates (a road, a border, a "
+        "region such as \"Northern Syria\", or a description naming districts of two governorates): it "
+        "stays unlocated, whatever its coordinates, which are only UCDP's representative point, and must "
+        "never be spread over governorates. Events located only to the country carry no pcode even where "
+        "adm_1 names one. Summing by pcode therefore leaves some deaths unassigned: one unplaced total."
     ),
 )
 
@@ -137,11 +134,10 @@ def clean_ucdp_events(inputs: Inputs) -> dict[str, pd.DataFrame]:
     ev["polygon_pcode"], ev["polygon_distance_km"] = polygon_pcodes(points, provinces)
 
     ev.loc[country_level, "pcode"] = pd.NA  # never placed, whatever adm_1 says
-    by_point = ev["pcode"].isna() & ev["polygon_pcode"].notna() & (ev["where_prec"] <= PLACEABLE_PREC)
-    ev["located_by"] = "unlocated"
-    ev.loc[ev["pcode"].notna(), "located_by"] = "adm_1"
-    ev.loc[by_point, "located_by"] = "coordinates"
-    ev.loc[by_point, "pcode"] = ev.loc[by_point, "polygon_pcode"]
+    # A blank adm_1 is UCDP's own word that the event has no one governorate (the country, or an area
+    # spanning several, such as "between Shahba district, ... and Duma district"): its coordinates, a
+    # representative point, do not overrule that. They are kept to check adm_1 (pcode_disagrees).
+    ev["located_by"] = ev["pcode"].notna().map({True: "adm_1", False: "unlocated"})
     both = ev["pcode"].notna() & ev["polygon_pcode"].notna()
     ev["pcode_disagrees"] = pd.Series(pd.NA, index=ev.index, dtype="boolean")
     ev.loc[both, "pcode_disagrees"] = ev.loc[both, "pcode"] != ev.loc[both, "polygon_pcode"]
