@@ -264,29 +264,42 @@ def truce(manifest, ged) -> dict[str, Expected]:
     first, last = day0 - pd.Timedelta(days=days), day0 + pd.Timedelta(days=days - 1)
     span = (ged["end"] - ged["start"]).dt.days + 1
     counted = ged[(span <= WEEK_DAYS) & ged["start"].between(first, last)]
+    # dated only to a longer range, all of it inside the window: it could fall on either side
+    loose = ged[(span > WEEK_DAYS) & (ged["start"] >= first) & (ged["end"] <= last)]
     after = counted["start"] >= day0  # an event that began before the cease-fire counts before
     excluded_names = {n for group in p["excluded_groups"].values() for n in group}
 
     def actors(side):
         return set() if pd.isna(side) else {n.strip() for n in str(side).split(",") if n.strip()}
 
-    involved = counted.apply(lambda e: bool((actors(e["side_a"]) | actors(e["side_b"])) & excluded_names), axis=1)
+    def involved(frame):
+        return frame.apply(lambda e: bool((actors(e["side_a"]) | actors(e["side_b"])) & excluded_names), axis=1)
+
+    inv, loose = involved(counted), loose[~involved(loose)]
 
     def deaths(mask):
         return int(counted.loc[mask, "best"].sum())
 
+    rest_b, rest_a = deaths(~after & ~inv), deaths(after & ~inv)
+    most_b = rest_b + loose.loc[loose["start"] < day0, "best"].sum()
+    most_a = rest_a + loose.loc[loose["end"] >= day0, "best"].sum()
+    changes = sorted(abs(c) for c in (rest_a / most_b - 1, most_a / rest_b - 1))
+    rule = "events dated to within a week; UCDP GED best estimate"
     return {
         "days": Expected("days compared on each side of the cease-fire", days),
-        "after": Expected(f"deaths in organised violence in Syria, {date_text(day0)} to {date_text(last)} "
-                          "(UCDP GED best estimate)", deaths(after)),
+        "days_both": Expected("days in the window, both sides together", 2 * days),
+        "after": Expected(f"deaths in organised violence in Syria, {date_text(day0)} to {date_text(last)} ({rule})",
+                          deaths(after)),
         "before": Expected(f"deaths in organised violence in Syria, {date_text(first)} to the day before the "
-                           "cease-fire (UCDP GED best estimate)", deaths(~after)),
+                           f"cease-fire ({rule})", deaths(~after)),
         "excluded_before": Expected("deaths in fighting involving an excluded group, before",
-                                    deaths(~after & involved)),
+                                    deaths(~after & inv)),
         "excluded_after": Expected("deaths in fighting involving an excluded group, after",
-                                   deaths(after & involved)),
-        "rest_before": Expected("deaths in all other organised violence, before", deaths(~after & ~involved)),
-        "rest_after": Expected("deaths in all other organised violence, after", deaths(after & ~involved)),
+                                   deaths(after & inv)),
+        "rest_before": Expected(f"deaths in all other organised violence, before ({rule})", rest_b),
+        "rest_after": Expected(f"deaths in all other organised violence, after ({rule})", rest_a),
+        "change_smallest": Expected("smallest change in those deaths, counting the loosely dated", changes[0]),
+        "change_largest": Expected("largest change in those deaths, counting the loosely dated", changes[1]),
     }
 
 
@@ -301,6 +314,8 @@ def casualties(manifest, brds, vdc, ged) -> dict[str, Expected]:
         "toll": Expected(f"battle deaths in Syria, {p['first_year']}–{last} "
                          "(UCDP, state-based conflict, best estimate)", int(toll.sum())),
         "deadliest_year": Expected(f"battle deaths in {worst}, the deadliest year", int(toll[worst])),
+        "latest_year": Expected(f"battle deaths in {last}, the latest year", int(toll[last])),
+        "year_before": Expected(f"battle deaths in {last - 1}", int(toll[last - 1])),
         "vdc_victims": Expected(f"named victims documented by VDC, {start:%B %Y} to {end:%B %Y}", len(vdc)),
         "ged_unplaced_share": Expected(f"share of deaths in UCDP events {years} placed in no governorate",
                                        ged.loc[ged["pcode"].isna(), "best"].sum() / ged["best"].sum()),
@@ -312,15 +327,16 @@ def refugees(manifest, population, latest_full_year, applications) -> dict[str, 
     # "refugees and people in refugee-like situations, without asylum seekers", Syrians abroad only
     abroad = population[(population["coo_iso"] == SYRIA_ISO3) & (population["coa_iso"] != SYRIA_ISO3)]
     by_year = abroad.groupby("year")["refugees"].sum()
-    full = latest_full_year
+    full, now = latest_full_year, latest_full_year + 1  # the last year holds mid-year figures (above)
     peak = int(by_year.loc[:full].idxmax())
-    host = abroad[abroad["year"] == full].sort_values("refugees", ascending=False).iloc[0]
+    host = abroad[abroad["year"] == now].sort_values("refugees", ascending=False).iloc[0]
     wave = applications[applications["year"] == p["wave_year"]]
     per_country = wave.groupby("country")["applications"].sum().sort_values(ascending=False)
     return {
+        "refugees_now": Expected(f"Syrian refugees abroad, mid-{now} (UNHCR)", int(by_year[now])),
         "refugees_latest": Expected(f"Syrian refugees abroad, end of {full} (UNHCR)", int(by_year[full])),
         "refugees_peak": Expected(f"Syrian refugees abroad at the peak, {peak} (UNHCR)", int(by_year[peak])),
-        "top_host": Expected(f"Syrian refugees in {host['coa_name']}, {full}", int(host["refugees"])),
+        "top_host": Expected(f"Syrian refugees in {host['coa_name']}, mid-{now}", int(host["refugees"])),
         "applications_wave": Expected(f"asylum applications by Syrians, {p['wave_year']}",
                                       int(wave["applications"].sum())),
         "top_destination": Expected(f"asylum applications by Syrians in {per_country.index[0]}, {p['wave_year']}",
@@ -336,6 +352,7 @@ def displacement(manifest, unhcr_idps, idmc, latest_full_year, idps_by_governora
     in_year = idps_by_governorate[idps_by_governorate["year"] == p["year"]].sort_values("idps", ascending=False)
     months = movements["month"]
     out = {
+        "idps_unhcr_now": Expected(f"people displaced inside Syria, mid-{full + 1} (UNHCR)", int(unhcr_idps[full + 1])),
         "idps_unhcr_latest": Expected(f"people displaced inside Syria, end of {full} (UNHCR)",
                                       int(unhcr_idps[full])),
         "idps_idmc_latest": Expected(f"people displaced inside Syria, end of {full} (IDMC)", int(idmc[full])),
@@ -351,19 +368,19 @@ def displacement(manifest, unhcr_idps, idmc, latest_full_year, idps_by_governora
 
 def governorate(pcode, names, idps_by_governorate, unhcr_idps, ged, vdc) -> dict[str, Expected]:
     name = names[pcode]
-    # "In {year}": the latest year UNHCR reports by governorate. In the pinned release that is the
-    # mid-year stock of 2025 (its national sum equals population.rda's mid-2025 figure); the page
-    # says "In 2025", which is true, but does not say mid-year as the displacement page does.
+    # The latest year UNHCR reports by governorate. In the pinned release that is the mid-year stock
+    # of 2025 (its national sum equals population.rda's mid-2025 figure), named "mid-2025" on the page.
     last = int(idps_by_governorate["year"].max())
-    here = idps_by_governorate[(idps_by_governorate["year"] == last) & (idps_by_governorate["pcode"] == pcode)]
-    assert len(here) == 1, f"UNHCR has {len(here)} IDP rows for {name} in {last}"
-    idps = int(here["idps"].iloc[0])
+    mine = idps_by_governorate[idps_by_governorate["pcode"] == pcode].set_index("year")["idps"].dropna()
+    assert last in mine.index, f"UNHCR has no IDP row for {name} in {last}"
+    idps, prev = int(mine[last]), int(mine.index[mine.index < last].max())
     return {
-        "idps": Expected(f"IDPs in {name}, {last}", idps),
-        # "of all IDPs in Syria": UNHCR's national figure for that year, from its population table
-        "idps_share": Expected(f"{name}'s share of Syria's IDPs, {last}", idps / unhcr_idps[last]),
+        "idps": Expected(f"IDPs in {name}, mid-{last}", idps),
+        # "of all IDPs in Syria on the same date": UNHCR's national figure for that year, from its population table
+        "idps_share": Expected(f"{name}'s share of Syria's IDPs, mid-{last}", idps / unhcr_idps[last]),
+        "idps_prev": Expected(f"IDPs in {name}, {prev}", int(mine[prev])),
         "ged_deaths": Expected(f"GED best deaths placed in {name}", int(ged.loc[ged["pcode"] == pcode, "best"].sum())),
-        "vdc_victims": Expected(f"VDC victims recorded in {name}", int((vdc["pcode"] == pcode).sum())),
+        "vdc_victims": Expected(f"VDC victims recorded under {name}", int((vdc["pcode"] == pcode).sum())),
     }
 
 
@@ -385,11 +402,11 @@ def expected(manifest, ged, brds, vdc, population, latest_full_year, application
 # --- the tests ---------------------------------------------------------------------------------
 
 STORY_FIGURES = {  # the figures of each page's summary (its standfirst)
-    "truce.html": ("days", "rest_before", "rest_after"),
-    "casualties.html": ("toll", "deadliest_year"),
-    "refugees.html": ("refugees_latest", "refugees_peak", "top_host"),
-    "displacement.html": ("idps_unhcr_latest", "idps_unhcr_peak"),
-} | {page: ("idps", "idps_share", "ged_deaths") for page in GOVERNORATE_PAGES}
+    "truce.html": ("days", "rest_before", "rest_after", "days_both", "change_smallest", "change_largest"),
+    "casualties.html": ("toll", "deadliest_year", "latest_year", "year_before"),
+    "refugees.html": ("refugees_now", "refugees_latest", "refugees_peak", "top_host"),
+    "displacement.html": ("idps_unhcr_now", "idps_unhcr_latest", "idps_unhcr_peak"),
+} | {page: ("idps", "idps_share", "idps_prev", "ged_deaths") for page in GOVERNORATE_PAGES}
 BODY_FIGURES = {  # key figures the page gives below its summary: checked the same way
     "truce.html": ("after", "before", "excluded_before", "excluded_after"),
     "casualties.html": ("vdc_victims", "ged_unplaced_share"),
@@ -435,7 +452,8 @@ def test_every_summary_and_headline_figure_is_covered(manifest, expected):
     assert set(manifest) == set(STORY_FIGURES), "pages were added or removed: give their figures a second computation"
     for page, entry in manifest.items():
         covered = {e.what for e in expected[page].values()}
-        texts = {f["text"] for f in entry["facts"] if f["what"] in covered}
+        # a date or number written with noted() is no figure of the data: it carries its source instead
+        texts = {f["text"] for f in entry["facts"] if f["what"] in covered or f.get("why")}
         marked = re.findall(r'<span class="fact">(.*?)</span>', entry.get("summary_html") or "")
         assert marked, f"{page}: the summary marks no figure"
         assert not set(marked) - {escape(t, quote=False) for t in texts}, \
