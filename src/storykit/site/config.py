@@ -3,6 +3,7 @@
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import StorykitError
 
@@ -20,6 +21,7 @@ class Config:
     reuse_kernels: bool = True  # run page after page in a kernel, each in a fresh namespace
     keep_versions: int = 2  # versions kept in .site/: the one online and those `storykit rollback` returns to
     lead: str = ""  # the story whose first chart leads the index
+    url: str = ""  # where the site is published, ending in "/": pages name their canonical address
     reports: list[dict] = field(default_factory=list)
 
     @property
@@ -63,7 +65,7 @@ def load_config(root: Path) -> Config:
                   kernel=site.get("kernel", "python3"), notebook_timeout=int(site.get("notebook_timeout", 3600)),
                   lock_wait=int(site.get("lock_wait", 1800)), workers=int(site.get("workers", 0)),
                   reuse_kernels=bool(site.get("reuse_kernels", True)), lead=lead, reports=reports,
-                  keep_versions=_keep_versions(path, site))
+                  keep_versions=_keep_versions(path, site), url=_url(path, site))
 
 
 def _keep_versions(path: Path, site: dict) -> int:
@@ -74,6 +76,18 @@ def _keep_versions(path: Path, site: dict) -> int:
                             "of at least 2, without quotes (the version online and the one `storykit rollback` "
                             f"goes back to), e.g. keep_versions = 3; without it, {Config.keep_versions} are kept.")
     return value
+
+
+def _url(path: Path, site: dict) -> str:
+    """The site's address, ending in "/" so that a page's path joins it; "" when reports.toml names none."""
+    value = site.get("url", "")
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if value == "" or (parts and parts.scheme in ("http", "https") and parts.hostname and not parts.query
+                       and not parts.fragment and not any(c.isspace() for c in value)):
+        return value if value == "" or value.endswith("/") else value + "/"
+    raise StorykitError(f"{path}: [site] url = {_toml(value)} is not allowed: write the address where the site is "
+                        'published, in quotes, starting with https:// (or http://), e.g. url = '
+                        '"https://example.org/syria/"; without it, pages name no canonical address.')
 
 
 def _toml(value) -> str:

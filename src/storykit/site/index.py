@@ -8,6 +8,8 @@ from pathlib import Path
 
 from .. import catalogue
 from ..atomic import write_text
+from ..paths import processed_dir
+from . import govmap, navigation
 from .config import Config
 
 NOTICE = re.compile(r"<!--sk-notice-->.*?<!--/sk-notice-->", re.S)
@@ -17,7 +19,8 @@ def index_key(config: Config, manifest: dict, stale: list, code: str) -> str:
     """What the index is made from: if it is unchanged, so is the index."""
     order = config.outputs()
     what = {"code": code, "catalogue": catalogue.PATH.read_text(encoding="utf-8"),
-            "intro": config.intro, "reports": config.reports,
+            "intro": config.intro, "reports": config.reports, "url": config.url,
+            "map": govmap.layer_digest(processed_dir()),
             "pages": [[out, manifest[out]] for out in order if out in manifest],
             "stale": [[c.source, str(c.covers_to)] for c in stale]}
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
@@ -29,7 +32,7 @@ def index_html(config: Config, manifest: dict, version: Path, built, stale: list
     from . import pages
     from .checks import check_published
 
-    stories, groups, headlines, used = [], {}, [], set()
+    stories, groups, folders, headlines, used = [], {}, {}, [], set()
     order = {out: i for i, out in enumerate(config.outputs())}
     entries = sorted(((out, e) for out, e in manifest.items() if out in order and (version / out).is_file()),
                      key=lambda oe: order[oe[0]])
@@ -40,6 +43,7 @@ def index_html(config: Config, manifest: dict, version: Path, built, stale: list
         used.update(e["sources"])
         if e["group"]:
             groups.setdefault(e["group"], []).append(item)
+            folders.setdefault(e["group"], out.split("/")[0])  # the section's id: the menu links to it
             continue
         stories.append(item)
         headlines += [h | {"href": out, "report": page.title} for h in page.headlines if not is_noted(h)]
@@ -49,10 +53,14 @@ def index_html(config: Config, manifest: dict, version: Path, built, stale: list
     if lead:
         lead |= {"href": f"{config.lead}.html", "title": next(s["page"].title for s in stories
                                                              if s["href"] == f"{config.lead}.html")}
+    places = govmap.fan_map(config, manifest, processed_dir())
     html = pages.render_index(intro=config.intro, stories=stories, built=built, headlines=headlines,
-                              groups=[{"title": t, "pages": ps} for t, ps in groups.items()], stale=old, lead=lead)
+                              groups=[{"title": t, "pages": ps, "id": folders[t],
+                                       "map": places if places and places["folder"] == folders[t] else None}
+                                      for t, ps in groups.items()], stale=old, lead=lead)
     check_published(html, "reports/index.html", local=(str(version.parents[1]),))
-    return html
+    # After the check: a canonical <link> names the site's own address, which no browser fetches.
+    return navigation.stamp(html, navigation.blocks(config, manifest, "index.html"))
 
 
 def lead_chart(page: Path) -> dict | None:
