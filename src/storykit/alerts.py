@@ -32,3 +32,17 @@ def send(text: str, log=print) -> bool:
 
 def _short(error: Exception, url: str) -> str:
     return str(error).replace(url, "<webhook>").splitlines()[0][:200] if str(error) else "no detail"
+
+
+def changed_headlines(entries: list[dict]) -> str | None:
+    """The message naming the headline figures a build changed (entries of storykit.site.changes), or None."""
+    lines = []
+    for e in entries:
+        for f in e.get("figures", []):
+            if f.get("headline"):
+                was = f["old"] if f["old"] is not None else "not shown"
+                now = f["new"] if f["new"] is not None else "no longer shown"
+                lines.append(f"  {e.get('title', e['page'])} ({e['page']}): {f['what']}: {now}, was {was}")
+    if not lines:
+        return None
+    return "storykit build changed headline figures:\n" + "\n".join(lines) + "\nEvery change: reports/changes.html"

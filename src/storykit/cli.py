@@ -102,6 +102,10 @@ def _last_build() -> None:
     print()  # a blank line after the sources' lines
     print("\n".join(history.describe(record, online=Site(project_root()).version())) if record
           else "no build has run yet")
+    from .site.changes import latest
+
+    if entries := latest(project_root()):
+        print("\n".join(history.describe_changes(entries)))
 
 
 def _build(args) -> int:
@@ -121,6 +125,7 @@ def _build(args) -> int:
 def _rollback(args) -> int:
     from .atomic import locked
     from .paths import project_root
+    from .site import changes
     from .site.config import load_config
     from .site.history import ago, moment
     from .site.publish import Site, version_time
@@ -130,10 +135,13 @@ def _rollback(args) -> int:
     site = Site(root, keep=config.keep_versions)
     with locked(root / "build" / "build.lock", config.lock_wait):  # as a build does: one of them at a time
         site.recover()
-        version = site.rollback()
+        put_back = []
+        version = site.rollback(lambda now, back: put_back.append(changes.roll_back(root, config, now, back)))
     built = version_time(version)
     print(f"reports/ now shows the site as built {moment(built)} ({ago(built)}). The next `storykit build`, "
           "a scheduled one too, makes again the pages changed since then: fix what was wrong before it runs.")
+    if put_back and put_back[0]:
+        print(f"The figures it puts back are logged on {put_back[0]} page(s) and in reports/changes.html.")
     return 0
 
 

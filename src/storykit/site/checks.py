@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from ..errors import StorykitError
 from ..notebook.contract import CHART_CLASS, DATA_SUFFIX, FACT_CLASS, PLOT_CLASS
 
+LOG_FILES = ("changes.json", "changes.html", "feed.xml")  # storykit.site.changes: what changed, and when
 MAX_PAGE_BYTES = 250_000  # the shared assets aside (plotly.js, map shapes, the charts' pictures)
 
 
@@ -185,15 +186,16 @@ def check_version(folder: Path, pages: list[str], checked: set[str] = frozenset(
     """Problems of the version as a whole: every page there and complete, nothing else but assets.
     The pages in `checked` (the very files of a version checked before) are only looked for."""
     problems = []
+    logged = {rel for rel in LOG_FILES if (folder / rel).is_file()}  # the site's log of changes, if it has one
     expected = set(pages) | {"index.html"}
-    for rel in sorted(expected):
+    for rel in sorted(expected | logged):
         path = folder / rel
         if not path.is_file():
             problems.append(f"{rel} is missing")
-        elif rel not in checked:
+        elif rel not in checked and rel.endswith(".html"):
             problems += check_page(path.read_text(encoding="utf-8"), rel, folder)
     for path in folder.rglob("*"):
         rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel not in expected and not (rel.startswith("assets/") and not path.name.startswith(".")):
+        if path.is_file() and rel not in expected | logged and not (rel.startswith("assets/") and not path.name.startswith(".")):
             problems.append(f"{rel} is not part of the site (a leftover file)")
     return problems

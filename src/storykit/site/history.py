@@ -98,3 +98,22 @@ def _in_project(path: Path) -> str:
         return Path(path).resolve().relative_to(project_root()).as_posix()
     except ValueError:
         return str(path)
+
+
+def describe_changes(entries: list[dict]) -> list[str]:
+    """The newest entries of the site's log of changes (storykit.site.changes.latest), in lines for people."""
+    lines = ["", "Latest changes (every one is in reports/changes.html):"]
+    for e in entries:
+        kind = {"change": "figures updated", "rollback": "figures put back"}.get(e.get("kind"), e.get("kind"))
+        when = datetime.fromisoformat(e["date"])
+        head = f"  {moment(when)}  {e['page']}: {kind}"
+        figures = e.get("figures", [])
+        if figures:
+            f = figures[0]
+            more = f", and {len(figures) - 1} more" if len(figures) > 1 else ""
+            head += f": {f['what']} {f['new'] if f['new'] is not None else '(gone)'}, was " \
+                    f"{f['old'] if f['old'] is not None else '(new)'}{more}"
+        elif e.get("text"):
+            head += f": {e['text']}"
+        lines.append(head)
+    return lines

@@ -116,7 +116,7 @@ class Site:
         current = self.current()
         return current if current is not None and current.parent == self.store else None
 
-    def rollback(self) -> Path:
+    def rollback(self, before_switch=None) -> Path:
         """Publish again the committed version before the current one, in one rename; returns it.
 
         The version left stays until the next build prunes it (a request in flight may be reading it).
@@ -132,6 +132,8 @@ class Site:
                 f"There is no earlier version of the site to go back to: {STORE}/ holds none older than the one "
                 "online. A build keeps the versions before it (keep_versions in reports.toml); roll back after "
                 "the next build, or fix the notebook and build again.")
+        if before_switch is not None:  # the log of changes (storykit.site.changes), in the version going back online
+            before_switch(current, before[-1])
         self._switch(before[-1])
         return before[-1]
 
