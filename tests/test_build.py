@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from storykit import cli
 
 
-from storykit.site import assets
+from storykit.site import assets, changes
 from storykit.site.build import BuildError, build
 from storykit.site.checks import MAX_PAGE_BYTES, check_published
 from storykit.site.config import load_config
@@ -46,11 +46,16 @@ def test_the_site_has_every_page_and_one_shared_plotly(site):
     files = sorted(str(p.relative_to(site / "reports")) for p in (site / "reports").rglob("*") if p.is_file())
     shapes = [f for f in files if f.startswith("assets/geo-")]
     pictures = [f for f in files if f.startswith("assets/pictures/")]  # the charts' static pictures
+    # each chart's embed page, CSV and metadata; each page's share image (storykit.site.embeds, sharecard)
+    travel = [f for f in files if f.startswith(("assets/embed/", "assets/data/", "assets/share/"))]
+    charts = sum(read(site, page).count('class="sk-chart"') for page in PAGES)
+    assert len([f for f in travel if f.startswith("assets/embed/")]) == charts
+    assert len([f for f in travel if f.endswith(".metadata.json")]) == charts
     assert files == sorted(PAGES + ["index.html", "assets/charts.js", "assets/plotly-storykit.min.js",
-                                    "assets/style.css"] + shapes + pictures)
+                                    "assets/style.css"] + shapes + pictures + travel + list(changes.FILES))
     # Only the assets some page loads are published: every page here draws what the partial bundle
     # draws, so the full plotly.js (4.8 MB) is not on the site.
-    named = set().union(*(re.findall(r'assets/((?:pictures/)?[\w.-]+)"', read(site, page))
+    named = set().union(*(re.findall(r'assets/((?:[a-z]+/)?[\w.-]+)"', read(site, page))
                           for page in PAGES + ["index.html"]))
     assert {f.removeprefix("assets/") for f in files if f.startswith("assets/")} == named
     assert (site / "reports" / "assets" / "plotly-storykit.min.js").read_text() == assets.plotly_bundle()
@@ -93,7 +98,8 @@ def test_the_index_links_every_page_with_the_headline_figures(site):
     top = people[people.year == 2016].sort_values("people").iloc[-1]
     assert f'<span class="fact">{toll[toll.year >= 2012].deaths.sum():,}</span>' in html
     assert f'<span class="fact">{top.people:,}</span>' in html and f"people in {top.name_en}, 2016" in html
-    assert html.index("The war in figures") < html.index('href="toll.html"') < html.index("Place profiles")
+    main = html[html.index("<main"):]  # the menu above it links the stories too
+    assert main.index("The war in figures") < main.index('href="toll.html"') < main.index("Place profiles")
     assert sorted(Site(site).manifest()) == sorted(PAGES)
 
 

@@ -23,7 +23,7 @@ from .synthetic_site import PAGES, snapshot
 
 QUIET = {"log": lambda _: None}
 SITE = ["index.html"] + PAGES
-REAL = ["index.html", "truce.html", "casualties.html", "refugees.html", "displacement.html"] + [
+REAL = ["index.html", "truce.html", "casualties.html", "refugees.html", "displacement.html", "returns.html"] + [
     f"governorates/{g}.html" for g in ("damascus", "aleppo", "rural-damascus", "homs", "hama", "lattakia", "idleb",
                                        "al-hasakeh", "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida",
                                        "quneitra")]
@@ -98,10 +98,12 @@ def test_a_missing_asset_is_named_on_every_page_that_loads_it(version, manifest,
     [path] = (version / "assets").glob(asset)
     users = [rel for rel in SITE if f'assets/{path.name}"' in read(version, rel)]
     assert users, f"no page loads {path.name}"
+    logged = [rel for rel in ("changes.html",) if f'assets/{path.name}"' in read(version, rel)]  # the log's page
     path.unlink()
     expected = [f"{rel} refers to {'../' * rel.count('/')}assets/{path.name}, which is not in the site"
-                for rel in sorted(users)]
+                for rel in sorted(users + logged)]
     assert check_version(version, list(manifest)) == expected
+    expected = [e for e in expected if not e.startswith("changes.html ")]
     assert page_problems(version, manifest) == sorted(expected, key=lambda p: SITE.index(p.split()[0]))
 
 
@@ -135,6 +137,8 @@ def test_a_missing_page_is_named_and_so_is_every_link_to_it(version, manifest):
     (version / "profiles" / "southland.html").unlink()
     assert check_version(version, list(manifest)) == [
         "index.html refers to profiles/southland.html, which is not in the site",
+        # the profiles link to each other (storykit.site.navigation)
+        "profiles/northland.html refers to ../profiles/southland.html, which is not in the site",
         "profiles/southland.html is missing"]
 
 
@@ -172,7 +176,8 @@ def test_links_to_pages_that_exist_or_are_coming_and_links_out_of_the_site_pass(
     (version / "index.html").unlink()  # the build writes the index last
     assert check_page(html, "toll.html", version, manifest["toll.html"], coming=("index.html",)) == []
     assert check_page(html, "toll.html", version, manifest["toll.html"]) == [
-        "toll.html refers to index.html, which is not in the site"]
+        "toll.html refers to index.html, which is not in the site",
+        "toll.html refers to index.html#profiles, which is not in the site"]  # the menu's link to the profiles
 
 
 # --- charts and figures that differ from what the notebook recorded -----------------------------------
@@ -371,7 +376,14 @@ def test_every_page_of_the_real_site_passes_every_check(real_site):
     assert (real_site / ".site" / f"{current.name}.json").is_file()
     assert sorted(manifest) == sorted(REAL[1:])
     pages = sorted(p.relative_to(current).as_posix() for p in current.rglob("*.html"))
-    assert pages == sorted(REAL)
+    embeds = [p for p in pages if p.startswith("assets/embed/")]  # a page per chart (storykit.site.embeds)
+    assert sorted(set(pages) - set(embeds)) == sorted(REAL + ["changes.html"])  # and the log (storykit.site.changes)
+    assert len(embeds) == sum(entry["charts"] for entry in manifest.values())
+    for rel in embeds:
+        try:
+            check_published(read(current, rel), rel, local=(str(real_site),))
+        except PageError as e:
+            pytest.fail(str(e))
     for rel in REAL:
         html = read(current, rel)
         entry = manifest.get(rel)
@@ -396,7 +408,9 @@ def test_every_real_page_describes_itself_for_search_and_shared_links(real_site)
         title = re.search(r"<h1>(.*?)</h1>", html, re.S)
         assert meta["description"] and meta["og:description"] == meta["description"], rel
         assert title is None or meta["description"] != title.group(1), rel  # its standfirst, not its title again
-        assert meta["og:title"] and meta["twitter:card"] == "summary", rel
+        # a large card when the page has a share image (drawn by Chromium: tests/test_sharing.py)
+        assert meta["og:title"] and meta["twitter:card"] == ("summary_large_image" if "og:image" in meta
+                                                             else "summary"), rel
         assert '<link rel="icon" href="data:image/svg+xml,' in html, rel  # inline: no request, no 404
         descriptions[rel] = meta["description"]
     assert len(set(descriptions.values())) == len(REAL)  # each page its own

@@ -38,7 +38,7 @@ from .. import alerts
 from ..atomic import locked, write_text
 from ..errors import StorykitError
 from ..paths import project_root
-from . import assets, freeze, history, publish
+from . import assets, changes, corrections, freeze, history, navigation, publish
 from .checks import check_version
 from .config import load_config
 from .index import index_html, mark_failed
@@ -162,6 +162,7 @@ def _tell_trial(run: Run) -> None:
 
 def _prepare(run: Run) -> list[Job]:
     """Keys and digests of every page named; the pages among them that must be made again."""
+    corrections.load(run.root, run.config.outputs())  # a bad corrections.toml stops the build before it runs
     run.manifest = run.site.manifest(legacy=run.work / "site.json")
     if run.private and run.site.current() is None:  # a first trial starts from what readers see
         run.manifest = publish.Site(run.root).manifest(legacy=run.root / "build" / "site.json")
@@ -210,7 +211,8 @@ def _publish(run: Run, todo: list[Job]):
     # Kernels inherit the environment: STORYKIT_HOME makes them read this project's data.
     with _environment(STORYKIT_HOME=str(run.root)), pool if own else nullcontext():  # kernels start meanwhile
         run.built = datetime.now(timezone.utc)
-        run.version = run.site.begin(publish.version_name(run.built), keep=set(run.manifest), start=start_from(run))
+        run.version = run.site.begin(publish.version_name(run.built), keep=set(run.manifest) | set(changes.FILES),
+                                     start=start_from(run))
         try:
             run.assets = page_module().prepare_assets(warm=bool(to_run))
             from .firstpaint import Pictures  # the new version starts with the current one's: drawn only once
@@ -234,6 +236,7 @@ def _publish(run: Run, todo: list[Job]):
                 run.log("checking the new site and publishing it" if not run.private else "checking the trial site")
                 _finish(run)
                 run.site.commit(run.version, run.manifest)
+                changes.tell(run, run.log)  # the headline figures it changed, to the webhook
                 run.state.update(site=run.version.name, index=run.index_key())
             else:
                 run.site.discard(run.version)
@@ -295,6 +298,8 @@ def _finish(run: Run) -> None:
     version, manifest = run.version, run.manifest
     for out in [out for out in manifest if not (version / out).is_file()]:
         del manifest[out]  # an entry whose page is gone (removed by hand)
+    navigation.stamp_site(run.config, manifest, version)  # the menus, once every page is there
+    changes.publish(run)  # what changed: the log, and every page's dates and entries
     write_text(index_html(run.config, manifest, version, run.built, run.stale), version / "index.html")
     for asset in assets.unused(version):  # shapes and pictures no page shows any more, a plotly.js no page loads
         asset.unlink()

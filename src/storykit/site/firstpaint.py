@@ -126,7 +126,7 @@ class _Worker:
                 self.sent |= set(new)
                 if "error" in reply:
                     raise RuntimeError(reply["error"])
-                return reply["svg"]
+                return reply["svg"] if "svg" in reply else reply["png"]  # a share card (sharecard)
             return None
 
     def _start(self) -> bool:
@@ -388,6 +388,11 @@ def _serve() -> None:
             request = json.loads(line)
             shapes |= request["shapes"]
             try:
+                if "card" in request:  # a page's share image, laid out by storykit.site.sharecard
+                    from .sharecard import shoot
+
+                    say({"png": shoot(context, request["card"])})
+                    continue
                 if (tab := tabs.get(request["plotly"])) is None:
                     tab = tabs[request["plotly"]] = context.new_page()
                     tab.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..atomic import write_text
 from ..errors import StorykitError
-from . import assets, freeze, publish, reuse
+from . import assets, changes, freeze, publish, reuse
 from .checks import check_page
 from .config import Config
 from .index import index_key
@@ -58,7 +58,8 @@ class Run:
         return self.work / "executed" / f"{job.label}.ipynb"
 
     def index_key(self) -> str:
-        return index_key(self.config, self.manifest, self.stale, self.code)
+        # corrections.toml too: a correction alone publishes the pages that show it, the log and the feed
+        return index_key(self.config, self.manifest, self.stale, self.code) + ":" + changes.sources_key(self.root)
 
     def index_is_current(self) -> bool:
         current = self.site.current()
@@ -169,7 +170,7 @@ def _check_fresh(run: Run, made: list[Job], fresh: dict, failures: dict) -> list
         refused = {}
         for job in made:
             html = (run.version / job.output).read_text(encoding="utf-8")
-            if problems := check_page(html, job.output, run.version, entries[job.output], coming=("index.html",)):
+            if problems := check_page(html, job.output, run.version, entries[job.output], coming=("index.html",) + changes.FILES):
                 refused[job.output] = f"{job.label}: the page failed its check: {'; '.join(problems)}."
         for out, problem in refused.items():
             _put_back(run, out)
@@ -195,14 +196,19 @@ def _put_back(run: Run, out: str) -> None:
 
 
 def _make_page(run: Run, job: Job, nb):
-    from . import pages
+    from . import embeds, pages, sharecard
     from .checks import check_published
 
     page = pages.collect(nb, job.where)
     for line in page.left_out:
         run.log(f"  not on the page: {line}; only page(), say() and charts.show() reach readers")
+    share = sharecard.for_page(run.version, page.title, page.body, page.plots,  # the page's og:image
+                               assets.plotly_file(assets.page_plotly(page.traces)), summary=page.summary_html,
+                               root=job.root, site_url=embeds.site_url(run.config))
     html = pages.render(page, root=job.root, built=run.built, notebook=f"notebooks/{job.notebook}",
-                        parameters=job.parameters, pictures=run.pictures)
+                        parameters=job.parameters, pictures=run.pictures, share=share)
+    # Each chart's embed page, CSV and metadata, and the links to them beside it.
+    html = embeds.publish(run.version, job.output, job.root, page, html, url=embeds.site_url(run.config), share=share)
     # Named by what they are drawn from, so a file there is the same picture; the pictures of a page
     # refused below go with the assets no page uses.
     for name, svg in run.pictures.take().items():

@@ -23,7 +23,7 @@ from ..facts import NOTED, is_noted, iso_day
 from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME, cell_label,
                                  cell_source, for_the_page, is_injected, plot_id, tags)
 from ..notebook.prose import check_prose, plain_text
-from . import assets
+from . import assets, sharecard
 from .checks import PageError, strip_ansi
 from .parameters import defaults
 
@@ -107,7 +107,7 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 charts += 1
                 figure = out.data.get(PLOTLY_MIME, {})
                 traces |= assets.trace_types(figure)
-                plots.append({"id": plot_id(out.data["text/html"]), "figure": figure})
+                plots.append({"id": plot_id(out.data["text/html"]), "figure": figure, "sources": meta.get("sources", [])})
                 if meta.get("geometries"):
                     geometries |= assets.page_geometries(figure, meta["geometries"])
             else:
@@ -301,7 +301,7 @@ def built_text(when: datetime) -> str:
 
 
 def render(page: Page, *, root: str = "", built: datetime | None = None, notebook: str = "",
-           parameters: dict | None = None, first_paint: bool = True, pictures=None) -> str:
+           parameters: dict | None = None, first_paint: bool = True, pictures=None, share: dict | None = None) -> str:
     """The full HTML of a report page; `root` leads from the page's folder to the site's root.
 
     With `first_paint`, every chart is also drawn now, at a phone's width and a desktop's, as pictures
@@ -326,7 +326,7 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
         site_title=SITE_TITLE, root=root, page=page, body=body,
         facts=[f | {"publishers": publishers(f)} for f in page.facts], built=built_text(built or now()), sources=sources,
         notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
-        plotly=plotly, standfirst=plain_text(page.summary_html),
+        plotly=plotly, standfirst=plain_text(page.summary_html), share=share,
     )
 
 
@@ -368,7 +368,7 @@ def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlin
     html = environment().get_template("index.html.j2").render(
         site_title=SITE_TITLE, root="", intro=intro, stories=stories, groups=groups, headlines=headlines,
         built=built_text(built or now()), charts=1 if lead else 0, geometries=lead["geometries"] if lead else [],
-        plotly=lead and lead["plotly"], stale=stale, lead=lead,
+        plotly=lead and lead["plotly"], stale=stale, lead=lead, share=lead and sharecard.in_figure(lead["html"]),
     )
     recorded = [f for s in stories for f in s["page"].facts] + headlines
     check_prose(_main(html), recorded, "the index page", generated_ok=True)

@@ -36,6 +36,7 @@
       var still = plot.querySelector(".storykit-static");
       if (still) still.remove();
       if (drawn) offer(plot, s.about);
+      tell();
       requestAnimationFrame(function () { setTimeout(next, 0); });  // this chart paints before the next is drawn
     }
     g.Plotly.newPlot(plot, s.figure).then(function () { done(true); }, function (e) { console.error(e); done(false); });
@@ -123,6 +124,37 @@
       image.src = url;
     }, function (e) { console.error(e); });
   }
+
+  // --- charts that travel (storykit.site.embeds) ---------------------------------------------------
+
+  // An embed page tells the page framing it how tall it is, so the snippet's script fits the frame to it.
+  function tell() {
+    if (!document.documentElement.classList.contains("sk-embed-page") || g.parent === g) return;
+    g.parent.postMessage({"storykit-embed-height": Math.ceil(document.body.getBoundingClientRect().height)}, "*");
+  }
+  if (g.ResizeObserver) new ResizeObserver(tell).observe(document.body);
+  g.addEventListener("load", tell);
+
+  // The embed code's Copy button: without JavaScript it stays hidden and the code is selectable as it is.
+  document.querySelectorAll("button.sk-copy").forEach(function (button) {
+    var code = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector(".sk-copied");
+    if (!code) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      function said(text) { if (status) status.textContent = text; }
+      function select() {
+        code.focus();
+        code.select();
+        try { return document.execCommand("copy"); } catch (e) { return false; }
+      }
+      var copied = navigator.clipboard && g.isSecureContext ? navigator.clipboard.writeText(code.value)
+        : Promise.reject(new Error("no clipboard"));
+      copied.then(function () { said("Copied."); }, function () {
+        said(select() ? "Copied." : "Selected: copy it with your keyboard or menu.");
+      });
+    });
+  });
 
   next();
 })();
