@@ -344,6 +344,22 @@ def refugees(manifest, population, latest_full_year, applications) -> dict[str, 
     }
 
 
+def returns(population, latest_full_year) -> dict[str, Expected]:
+    """Refugees coming back (rows of Syrians abroad, by the country they came back from) and IDPs
+    going home (the rows with origin and asylum both Syria), in UNHCR's returns columns."""
+    syrians = population[population["coo_iso"] == SYRIA_ISO3]
+    inside = syrians["coa_iso"] == SYRIA_ISO3
+    refugees = syrians[~inside].groupby("year")["returned_refugees"].sum()
+    idps = syrians[inside].groupby("year")["returned_idps"].sum()
+    full, now = latest_full_year, latest_full_year + 1  # the last year is mid-year, up to June
+    return {
+        "refugees_now": Expected(f"refugees returning to Syria, {now}, to mid-year (UNHCR)", int(refugees[now])),
+        "idps_now": Expected(f"displaced people returning to their areas, {now}, to mid-year (UNHCR)", int(idps[now])),
+        "refugees_full": Expected(f"refugees returning to Syria, {full} (UNHCR)", int(refugees[full])),
+        "idps_full": Expected(f"displaced people returning to their areas, {full} (UNHCR)", int(idps[full])),
+    }
+
+
 def displacement(manifest, unhcr_idps, idmc, latest_full_year, idps_by_governorate, names, movements):
     p = parameters(manifest, "displacement.html", "displacement.ipynb")
     full = latest_full_year
@@ -391,6 +407,7 @@ def expected(manifest, ged, brds, vdc, population, latest_full_year, application
         "truce.html": truce(manifest, ged),
         "casualties.html": casualties(manifest, brds, vdc, ged),
         "refugees.html": refugees(manifest, population, latest_full_year, applications),
+        "returns.html": returns(population, latest_full_year),
         "displacement.html": displacement(manifest, unhcr_idps, idmc, latest_full_year, idps_by_governorate, names,
                                           movements),
     }
@@ -406,6 +423,7 @@ STORY_FIGURES = {  # the figures of each page's summary (its standfirst)
     "casualties.html": ("toll", "deadliest_year", "latest_year", "year_before"),
     "refugees.html": ("refugees_now", "refugees_latest", "refugees_peak", "top_host"),
     "displacement.html": ("idps_unhcr_now", "idps_unhcr_latest", "idps_unhcr_peak"),
+    "returns.html": ("refugees_now", "idps_now", "refugees_full", "idps_full"),
 } | {page: ("idps", "idps_share", "idps_prev", "ged_deaths") for page in GOVERNORATE_PAGES}
 BODY_FIGURES = {  # key figures the page gives below its summary: checked the same way
     "truce.html": ("after", "before", "excluded_before", "excluded_after"),

@@ -15,6 +15,7 @@ CLEANERS = (
     (unhcr.APPLICATIONS, unhcr.clean_asylum_applications),
     (unhcr.IDPS_NATIONAL, unhcr.clean_idps_national),
     (unhcr.IDPS_GOVERNORATE, unhcr.clean_idps_by_governorate),
+    (unhcr.IDP_RETURNS_GOVERNORATE, unhcr.clean_idps_by_governorate),
 )
 
 
@@ -157,6 +158,40 @@ def test_both_naming_schemes_and_the_gap_in_raqqa(out):
     assert g[g.year == 2023].reported_as.str.endswith("Mohafazah - Governorate").all()
     assert g[g.year == 2024].reported_as.str.endswith("[Admin 1]").all()
     assert set(g[g.year == 2015].pcode) == {f"SY{i:02d}" for i in range(1, 15)} - {"SY11"}
+
+
+# --- returns ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def raw_population(inputs) -> pd.DataFrame:
+    import pyreadr
+
+    return pyreadr.read_r(inputs.raw("unhcr_population"))["population"]
+
+
+def test_refugee_returns_are_carried_row_by_row(out, raw_population):
+    """Each returned_refugees cell of the current release, as the raw file has it for the same year and country."""
+    raw = raw_population[(raw_population.coo_iso == "SYR") & (raw_population.coa_iso != "SYR")]
+    want = raw.set_index(["year", "coa_iso"]).returned_refugees.astype(float)
+    r = out["refugees"]
+    got = r[r.source == "unhcr_population"].set_index(["year", "asylum_iso3"]).returned_refugees.astype(float)
+    assert got.reindex(want.index).fillna(-1).tolist() == want.fillna(-1).tolist()
+    assert r.loc[r.source == "unhcr_hdx_origin_syr", "returned_refugees"].isna().all()  # that export has none
+    assert got.sum() > 0
+
+
+def test_idp_returns_national_and_by_governorate_add_up(out, raw_population):
+    inside = raw_population[(raw_population.coo_iso == "SYR") & (raw_population.coa_iso == "SYR")]
+    want = inside.groupby("year").returned_idps.sum()
+    n = out["idps_national"]
+    unhcr_n = n[n.source == "unhcr_population"].set_index("year").returned_idps
+    assert unhcr_n.tolist() == want[unhcr_n.index.astype(float)].tolist()
+    assert n.loc[n.source == "idmc_idps", "returned_idps"].isna().all()
+    g = out["idp_returns_by_governorate"]
+    by_year = g.groupby("year").returned_idps.sum()
+    assert len(by_year) and by_year.tolist() == unhcr_n[by_year.index].tolist()  # the years UNHCR gives by governorate
+    assert (g.groupby("year").pcode.nunique() == 14).all()
 
 
 # --- messy inputs made here -----------------------------------------------------------------------

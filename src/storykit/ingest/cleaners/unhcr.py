@@ -61,6 +61,9 @@ REFUGEES = Schema(
               "or suppressed (a count of 1-4)", minimum=0),
         Field("asylum_seekers", "integer", "asylum seekers with pending cases; empty when not reported "
               "or suppressed (a count of 1-4)", minimum=0),
+        Field("returned_refugees", "integer", "refugees who returned to Syria from this country during the "
+              "year (its first half, for a mid-year release); unhcr_population only, empty in the HDX rows",
+              minimum=0),
         SOURCE,
     ),
     primary_key=("source", "year", "asylum_iso3"),
@@ -98,7 +101,9 @@ IDPS_NATIONAL = Schema(
     "idps_national",
     "People internally displaced inside Syria, by year and source",
     fields=(YEAR, Field("idps", "integer", "internally displaced people at the end of the year",
-                        required=True, minimum=0), SOURCE),
+                        required=True, minimum=0),
+            Field("returned_idps", "integer", "displaced people who returned to their areas during the year "
+                  "(its first half, for a mid-year release); UNHCR only, empty for IDMC", minimum=0), SOURCE),
     primary_key=("source", "year"),
     description=(
         "The stock of IDPs in Syria at the end of each year, as two organisations count it: UNHCR "
@@ -127,6 +132,25 @@ IDPS_GOVERNORATE = Schema(
     ),
 )
 
+IDP_RETURNS_GOVERNORATE = Schema(
+    "idp_returns_by_governorate",
+    "Displaced people who returned to their areas, by governorate and year (UNHCR)",
+    fields=(
+        YEAR,
+        replace(PCODE, required=True),
+        Field("reported_as", "string", "the location as UNHCR names it", required=True),
+        Field("returned_idps", "integer", "displaced people who returned during the year (its first half, "
+              "for a mid-year release), by the governorate they returned to", required=True, minimum=0),
+        SOURCE,
+    ),
+    primary_key=("year", "pcode"),
+    description=(
+        "UNHCR's returned IDPs (pop_type RDP) in Syria by governorate of return, for the years it gives "
+        "them by governorate; each year sums to returned_idps in idps_national. Earlier years are national "
+        "only ('Dispersed in the country / territory') and are not here."
+    ),
+)
+
 
 @cleaner(sources=("unhcr_population", "unhcr_hdx_origin_syr"), outputs=(REFUGEES,))
 def clean_refugees(inputs: Inputs) -> dict[str, pd.DataFrame]:
@@ -142,6 +166,7 @@ def clean_refugees(inputs: Inputs) -> dict[str, pd.DataFrame]:
         "reported_as": abroad.coa_name,
         "refugees": abroad.refugees,
         "asylum_seekers": abroad.asylum_seekers,
+        "returned_refugees": abroad.returned_refugees,
         "source": "unhcr_population",
     })
     hdx = read_hdx(inputs.raw("unhcr_hdx_origin_syr"), country_codes(population))
@@ -160,7 +185,7 @@ def clean_idps_national(inputs: Inputs) -> dict[str, pd.DataFrame]:
     population = read_population(path)
     inside = select(population, (population.coo_iso == SYRIA) & (population.coa_iso == SYRIA), path,
                     "Syrians inside Syria")
-    unhcr = inside.groupby("year", as_index=False).idps.sum()
+    unhcr = inside.groupby("year", as_index=False)[["idps", "returned_idps"]].sum()
     # UNHCR counts no IDPs in Syria before 2012; its one earlier row (2006) records asylum
     # seekers and carries idps 0, which would read as "nobody displaced".
     unhcr = unhcr[unhcr.idps > 0].assign(source="unhcr_population")
@@ -172,14 +197,28 @@ def clean_idps_national(inputs: Inputs) -> dict[str, pd.DataFrame]:
     return {"idps_national": pd.concat([unhcr, idmc], ignore_index=True)}
 
 
-@cleaner(sources=("unhcr_demographics",), outputs=(IDPS_GOVERNORATE,), needs=("gazetteer",))
+@cleaner(sources=("unhcr_demographics",), outputs=(IDPS_GOVERNORATE, IDP_RETURNS_GOVERNORATE), needs=("gazetteer",))
 def clean_idps_by_governorate(inputs: Inputs) -> dict[str, pd.DataFrame]:
+    """IDPs living in each governorate, and those who returned to it: one cleaner, so that a bad file
+    leaves both tables as they were."""
     path = inputs.raw("unhcr_demographics")
     frame = read_rda(path, "demographics", ["year", "coo_iso", "coa_iso", "pop_type", "location", "total"])
-    idps = select(frame, (frame.coo_iso == SYRIA) & (frame.coa_iso == SYRIA) & (frame.pop_type == "IDP"), path,
-                  "IDPs in Syria")
-    return {"idps_by_governorate": idps_by_governorate(idps, Gazetteer.load(inputs.processed("gazetteer")),
-                                                       str(path))}
+    inside = (frame.coo_iso == SYRIA) & (frame.coa_iso == SYRIA)
+    idps = select(frame, inside & (frame.pop_type == "IDP"), path, "IDPs in Syria")
+    gaz = Gazetteer.load(inputs.processed("gazetteer"))
+    returns = frame[inside & (frame.pop_type == "RDP")]  # none in a release: an empty table, the story says so
+    return {"idps_by_governorate": idps_by_governorate(idps, gaz, str(path)),
+            "idp_returns_by_governorate": idp_returns(returns, gaz, str(path))}
+
+
+def idp_returns(rows: pd.DataFrame, gaz: Gazetteer, where: str) -> pd.DataFrame:
+    """UNHCR's returned-IDP rows -> one row per year and governorate of return; the years UNHCR gives
+    only as a national figure ("Dispersed ...") are left out, as for the IDPs."""
+    if rows.empty:
+        columns = [f.name for f in IDP_RETURNS_GOVERNORATE.fields]
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(
+            {"year": "Int64", "returned_idps": "Int64"})
+    return idps_by_governorate(rows, gaz, where).rename(columns={"idps": "returned_idps"})
 
 
 # Up to 2023 "Aleppo : Mohafazah - Governorate", from 2024 "Aleppo [Admin 1]".
@@ -230,7 +269,7 @@ def idps_by_governorate(idps: pd.DataFrame, gaz: Gazetteer, where: str) -> pd.Da
 
 def read_population(path: Path) -> pd.DataFrame:
     return read_rda(path, "population", ["year", "coo_iso", "coa_name", "coa_iso", "refugees", "asylum_seekers",
-                                         "idps"])
+                                         "returned_refugees", "idps", "returned_idps"])
 
 
 def select(frame: pd.DataFrame, mask: pd.Series, path: Path, what: str) -> pd.DataFrame:
@@ -306,9 +345,10 @@ def read_hdx(path: Path, codes: dict[str, str]) -> pd.DataFrame:
     # UNHCR's current release has their sum (2014: 1 + 5 refugees = 6 in unhcr_population).
     # A suppressed part leaves the sum unknown, hence skipna=False.
     keys = ["year", "origin_iso3", "asylum_iso3", "asylum_name", "reported_as", "source"]
-    return out.groupby(keys, as_index=False, sort=False)[["refugees", "asylum_seekers"]].agg(
+    summed = out.groupby(keys, as_index=False, sort=False)[["refugees", "asylum_seekers"]].agg(
         lambda s: s.sum(skipna=False)
     )
+    return summed.assign(returned_refugees=pd.array([pd.NA] * len(summed), dtype="Int64"))  # not in this export
 
 
 def read_monthly(path: Path, codes: dict[str, str]) -> pd.DataFrame:
