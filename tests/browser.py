@@ -15,7 +15,7 @@ from storykit.site import firstpaint
 CHROMIUM = firstpaint.chromium()  # the build's own lookup: STORYKIT_CHROMIUM, else the PATH
 GOVERNORATES = ["damascus", "aleppo", "rural-damascus", "homs", "hama", "lattakia", "idleb", "al-hasakeh",
                 "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida", "quneitra"]
-STORIES = ["truce.html", "casualties.html", "refugees.html", "displacement.html", "returns.html"]
+STORIES = ["truce.html", "casualties.html", "refugees.html", "displacement.html", "returns.html", "claims.html"]
 REAL_PAGES = ["index.html"] + STORIES + [f"governorates/{g}.html" for g in GOVERNORATES]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 

@@ -23,7 +23,7 @@ from .synthetic_site import PAGES, snapshot
 
 QUIET = {"log": lambda _: None}
 SITE = ["index.html"] + PAGES
-REAL = ["index.html", "truce.html", "casualties.html", "refugees.html", "displacement.html", "returns.html"] + [
+REAL = ["index.html", "truce.html", "casualties.html", "refugees.html", "displacement.html", "returns.html", "claims.html"] + [
     f"governorates/{g}.html" for g in ("damascus", "aleppo", "rural-damascus", "homs", "hama", "lattakia", "idleb",
                                        "al-hasakeh", "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida",
                                        "quneitra")]

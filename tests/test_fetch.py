@@ -154,5 +154,24 @@ def test_an_unknown_source_id_lists_the_known_ones(tmp_path):
 def test_catalogue_covers_every_mirrored_file():
     root = Path(mirror())
     mirrored = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.suffix != ".md"}
-    catalogued = {f.path for s in catalogue.sources().values() for f in s.files}
+    catalogued = {f.path for s in catalogue.sources().values() for f in s.files if not f.package}
     assert catalogued == mirrored
+
+
+PACKAGED = "gapminder_population"  # shipped inside the plotly package (catalogue.toml)
+
+
+def test_a_packaged_file_comes_from_the_installed_package_whatever_the_mirror(tmp_path):
+    assert fetch([PACKAGED], root=tmp_path / "raw", mirror=str(tmp_path / "nowhere")) == [PACKAGED]
+    source = catalogue.get(PACKAGED)
+    assert file_sha256(source.local_path(root=tmp_path / "raw")) == source.files[0].sha256
+
+
+def test_a_packaged_file_from_another_version_of_its_package_is_refused_by_name(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1")
+    with pytest.raises(FetchError, match=r"gapminder.csv.gz comes with the Python package plotly 7\.1\.0, and "
+                                         r"plotly 0\.0\.1 is installed: install the pinned one"):
+        fetch([PACKAGED], root=tmp_path / "raw")
+    assert not (tmp_path / "raw").exists() or leftovers(tmp_path / "raw") == []

