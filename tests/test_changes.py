@@ -13,6 +13,7 @@ import pytest
 from storykit import alerts, cli
 from storykit.errors import StorykitError
 from storykit.site import changes, checks
+from storykit.site.figures import figures
 from storykit.site.build import BuildError, build
 from storykit.site.publish import Site
 
@@ -34,7 +35,7 @@ def feed(root):
 
 
 def figure(root, page: str, what: str) -> str:
-    return changes.figures(Site(root).manifest()[page])[json.dumps([what, ["ucdp_country_year"]])]["text"]
+    return figures(Site(root).manifest()[page])[json.dumps([what, ["ucdp_country_year"]])]["text"]
 
 
 def first_year(root, year: int) -> None:

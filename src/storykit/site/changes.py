@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..atomic import write_text
 from . import corrections as editors
+from .figures import figures
 
 from .checks import LOG_FILES as FILES
 
@@ -45,21 +46,6 @@ def read(version: Path | None) -> dict:
     except (TypeError, OSError, ValueError):
         pass
     return {"published": {}, "entries": []}
-
-
-def figures(entry: dict | None) -> dict:
-    """A page's figures by what they count and their source: {key: {"what", "source", "text", "headline"}}.
-    Values written with noted() are no figures of the data."""
-    out = {}
-    for f in (entry or {}).get("facts", []):
-        if f.get("why"):
-            continue
-        key = json.dumps([f["what"], sorted(f["source"])])
-        got = out.setdefault(key, {"what": f["what"], "source": sorted(f["source"]), "texts": [], "headline": False})
-        got["texts"] += [f["text"]] if f["text"] not in got["texts"] else []
-        got["headline"] |= bool(f.get("headline"))
-    return {k: {"what": v["what"], "source": v["source"], "text": " / ".join(v["texts"]), "headline": v["headline"]}
-            for k, v in out.items()}
 
 
 def diff(old: dict | None, new: dict | None) -> list[dict]:

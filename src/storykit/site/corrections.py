@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import StorykitError
+from .figures import figures
 
 CORRECTIONS = "corrections.toml"
 FIELDS = {"page": "the page corrected, e.g. page = \"truce.html\"",
@@ -71,8 +72,6 @@ def load(root: Path, pages: list[str]) -> list[dict]:
 def figure_of(correction: dict, manifest: dict) -> dict | None:
     """The corrected figure as the page shows it now ({"key", "what", "text"}), or None for a correction
     of the page as a whole."""
-    from .changes import figures
-
     if not correction["figure"]:
         return None
     for key, f in figures(manifest.get(correction["page"])).items():
@@ -83,8 +82,6 @@ def figure_of(correction: dict, manifest: dict) -> dict | None:
 
 def check_figures(found: list[dict], manifest: dict, entries: list[dict]) -> None:
     """Refuse a new correction whose figure its page does not show (one published already may outlive it)."""
-    from .changes import figures
-
     logged = {e.get("key") for e in entries if e.get("kind") == "correction"}
     for c in found:
         if c["key"] in logged or not c["figure"] or figure_of(c, manifest) is not None:

@@ -16,6 +16,7 @@ first of CHROMIUM on the PATH) pages get no pictures, and the build says so once
 standard error.
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -358,6 +359,18 @@ def _tenths(text: str) -> str:
 # --- the worker process -------------------------------------------------------------------------
 
 
+def _shoot(context, html: str, size: list[int]) -> str:
+    """In the worker: a share card (storykit.site.sharecard) as PNG (base64), `size` [width, height]."""
+    tab = context.new_page()
+    tab.set_viewport_size({"width": size[0], "height": size[1]})
+    try:
+        tab.set_content(html)
+        tab.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        return base64.b64encode(tab.screenshot(type="png")).decode("ascii")
+    finally:
+        tab.close()
+
+
 def _serve() -> None:
     """Answer one JSON request a line with {"svg": ...} or {"error": ...}, after a first line that
     says whether Chromium started."""
@@ -389,9 +402,7 @@ def _serve() -> None:
             shapes |= request["shapes"]
             try:
                 if "card" in request:  # a page's share image, laid out by storykit.site.sharecard
-                    from .sharecard import shoot
-
-                    say({"png": shoot(context, request["card"])})
+                    say({"png": _shoot(context, request["card"], request["size"])})
                     continue
                 if (tab := tabs.get(request["plotly"])) is None:
                     tab = tabs[request["plotly"]] = context.new_page()

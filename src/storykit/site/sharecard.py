@@ -3,7 +3,7 @@
 Drawn at build time by the Chromium the build already drives for the charts' pictures
 (storykit.site.firstpaint): plotly.js draws the page's lead (first) chart as SVG in the worker's tab,
 this module lays it out on a card with the page's title and the chart's source line, and the worker
-takes a screenshot of that card (`shoot`). A page without a chart gets a plain title card.
+takes a screenshot of that card. A page without a chart gets a plain title card.
 
 A card is a file, assets/share/<key>.png, named by the hash of everything it is drawn from (the
 card's words, the figure, the plotly.js, Chromium's version, this module's and firstpaint's code), so
@@ -97,7 +97,7 @@ def _draw(words: dict, figure: dict | None, plotly: Path) -> bytes | None:
             return None
         chart = "data:image/svg+xml;base64," + base64.b64encode(drawn[0].encode("utf-8")).decode("ascii")
     try:
-        png = firstpaint._worker.draw({"card": card_html(words, chart)}, {})
+        png = firstpaint._worker.draw({"card": card_html(words, chart), "size": [WIDTH, HEIGHT]}, {})
     except RuntimeError as e:
         firstpaint.say(f"No share image for a page: Chromium could not draw it ({e}).")
         return None
@@ -128,15 +128,3 @@ h1 {{ margin: 0; font-size: {44 if chart else 64}px; line-height: 1.15; display:
 footer {{ font-size: 20px; color: #4d4d4d; border-top: 1px solid #d9d9d9; padding-top: 12px;
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 </style></head><body><h1>{w["title"]}</h1><div class="chart">{middle}</div><footer>{foot}</footer></body></html>"""
-
-
-def shoot(context, html: str) -> str:
-    """In the worker: the card as PNG (base64), WIDTH x HEIGHT, from a tab of Chromium's `context`."""
-    tab = context.new_page()
-    tab.set_viewport_size({"width": WIDTH, "height": HEIGHT})
-    try:
-        tab.set_content(html)
-        tab.wait_for_function("Array.from(document.images).every(i => i.complete)")
-        return base64.b64encode(tab.screenshot(type="png")).decode("ascii")
-    finally:
-        tab.close()
