@@ -24,10 +24,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..atomic import write_text
-from . import corrections as editors
-from .figures import figures
-
+from ..errors import StorykitError
+from . import corrections as editors, marks
 from .checks import LOG_FILES as FILES
+from .figures import figures
+from .history import utc_text
 
 LOG, PAGE, FEED = FILES
 SHOWN = 6  # figures of an entry shown before the rest fold away
@@ -79,7 +80,7 @@ def causes(old: dict, new: dict, defaults: dict) -> list[str]:
         try:
             source = catalogue.get(sid)
             said.append(f"a new release of {source.title}, from {source.publisher}")
-        except Exception:  # noqa: BLE001 (a source gone from the catalogue since)
+        except StorykitError:  # a source gone from the catalogue since
             said.append(f"a new release of the source {sid}")
     tables = sorted({Path(k.split(":", 1)[1]).stem for k in b if k.startswith(("file:", "resource:"))
                      and k in a and a[k] != b[k]})
@@ -131,17 +132,11 @@ def rolled_back(log: dict, now: dict, back: dict, when: datetime, back_built: da
     for out, entry in back.items():
         if out in now and (changed := diff(now[out], entry)):
             log["entries"].append(_entry("rollback", out, entry.get("title", out), when, figures=changed,
-                                         causes=[f"the site went back to its version of {when_text(back_built)}"]))
+                                         causes=[f"the site went back to its version of {utc_text(back_built)}"]))
     return log
 
 
 # --- what a page shows --------------------------------------------------------------------------
-
-
-def when_text(when: datetime | str) -> str:
-    when = datetime.fromisoformat(when) if isinstance(when, str) else when
-    when = when.astimezone(timezone.utc)
-    return f"{when.day} {when:%B %Y}, {when:%H:%M} UTC"
 
 
 def day_text(when: str) -> str:
@@ -167,7 +162,7 @@ def shown_on(log: dict, manifest: dict, out: str) -> list[dict]:
 def _view(e: dict, root: str) -> dict:
     kind = e.get("kind")
     label = {"change": "Figures updated", "rollback": "Figures put back", "correction": "Correction"}.get(kind, kind)
-    return e | {"label": label, "when": day_text(e["date"]) if kind == "correction" else when_text(e["date"]),
+    return e | {"label": label, "when": day_text(e["date"]) if kind == "correction" else utc_text(e["date"]),
                 "href": f"{root}{e['page']}", "anchor": html_id(e), "figures": e.get("figures", []), "causes": e.get("causes", [])}
 
 
@@ -175,8 +170,8 @@ def dates(log: dict, out: str) -> dict:
     published = log["published"].get(out)
     updated = max((e["date"] for e in log["entries"] if e.get("page") == out and e.get("kind") != "correction"),
                   default=None)
-    return {"published": published and when_text(published), "published_iso": published,
-            "updated": updated and when_text(updated), "updated_iso": updated}
+    return {"published": published and utc_text(published), "published_iso": published,
+            "updated": updated and utc_text(updated), "updated_iso": updated}
 
 
 def page_parts(log: dict, manifest: dict, out: str) -> dict[str, str]:
@@ -191,17 +186,11 @@ def page_parts(log: dict, manifest: dict, out: str) -> dict[str, str]:
             "changes": str(parts.section(entries, root, when, SHOWN)).strip()}
 
 
-MARKS = {"dates": ("<!--sk-dates-->", "<!--/sk-dates-->"), "changes": ("<!--sk-changes-->", "<!--/sk-changes-->")}
-
-
 def splice(html: str, parts: dict[str, str | None]) -> str:
     """The page with each part in its marked place (what was there before replaced)."""
     for name, inner in parts.items():
-        start, end = MARKS[name]
-        i = html.find(start)
-        j = html.find(end, i) if i >= 0 else -1
-        if inner is not None and j >= 0:
-            html = html[:i + len(start)] + inner + html[j:]
+        if inner is not None:
+            html = marks.fill(html, name, inner) or html
     return html
 
 
@@ -247,7 +236,7 @@ def changes_page(log: dict, manifest: dict, config, built: datetime) -> str:
     # dated by the log, not the build: a build that changes nothing leaves this page as it was
     changed = datetime.fromisoformat(_updated(log)) if log["entries"] or log["published"] else built
     html = environment().get_template("changes.html.j2").render(
-        site_title=SITE_TITLE, root="", entries=entries, shown=SHOWN, built=when_text(changed), charts=0)
+        site_title=SITE_TITLE, root="", entries=entries, shown=SHOWN, built=utc_text(changed), charts=0)
     check_published(html, f"reports/{PAGE}")
     return navigation.stamp(html, navigation.blocks(config, manifest, PAGE))
 

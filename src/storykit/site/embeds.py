@@ -39,11 +39,6 @@ LISTENER = ('<script>window.addEventListener("message",function(e){var h=e.data&
 FIGURE = re.compile(r'<figure\b[^>]*\bclass="sk-chart"[^>]*>.*?</figure>', re.S)
 
 
-def site_url(config) -> str:
-    """reports.toml's [site] url, without its last slash; "" without it."""
-    return (getattr(config, "url", "") or "").rstrip("/")
-
-
 def page_slug(out: str) -> str:
     """The page's place in file names: "profiles/northland.html" -> "profiles-northland"."""
     return re.sub(r"[^\w-]+", "-", out.removesuffix(".html")).strip("-")
@@ -55,8 +50,9 @@ def chart_name(out: str, dom_id: str) -> str:
 
 
 def address(path: str, url: str, relative: str) -> str:
-    """`path` (from the site's root) as a link: absolute under `url`, else from where `relative` leads."""
-    return f"{url}/{path}" if url else f"{relative}{path}"
+    """`path` (from the site's root) as a link: absolute under `url` (reports.toml's, ending in "/"), else from
+    where `relative` leads."""
+    return f"{url}{path}" if url else f"{relative}{path}"
 
 
 def publish(version: Path, out: str, root: str, page, html: str, *, url: str = "", share: dict | None = None) -> str:
@@ -67,9 +63,9 @@ def publish(version: Path, out: str, root: str, page, html: str, *, url: str = "
         if found is None:
             continue
         figure = found.group()
-        name = chart_name(out, plot["id"])
-        _write_files(version, out, page, plot, figure, name, url)
-        added = _with_links(figure, root, name, url, plot["id"])
+        name, said = chart_name(out, plot["id"]), about(figure)
+        _write_files(version, out, page, plot, figure, said, name, url)
+        added = _with_links(figure, said, root, name, url, plot["id"])
         if n == 0 and share:  # the index, whose lead graphic this chart may be, takes its share image from it
             added = added.replace("<figure ", f'<figure data-share="{escape(share["url"])}" '
                                               f'data-share-alt="{escape(share["alt"])}" ', 1)
@@ -77,10 +73,17 @@ def publish(version: Path, out: str, root: str, page, html: str, *, url: str = "
     return html
 
 
-def about(figure: str) -> dict:
+def chart_json(html: str, dom_id: str | None = None) -> dict:
+    """The JSON a chart carries on its page (its figure, and storykit's words about it under "storykit"):
+    the chart `dom_id`'s, or the first in `html`; {} if there is none."""
+    key = re.escape(dom_id) if dom_id else r'[^"]*'
+    found = re.search(rf'<script type="application/json" id="{key}-json">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1)) if found else {}
+
+
+def about(html: str, dom_id: str | None = None) -> dict:
     """What the chart's JSON says about it (storykit.charts: title, subtitle, credit, name)."""
-    data = re.search(r'<script type="application/json" id="[^"]*-json">(.*?)</script>', figure, re.S)
-    return json.loads(data.group(1)).get("storykit", {}) if data else {}
+    return chart_json(html, dom_id).get("storykit", {})
 
 
 def csv_bytes(figure: str) -> bytes | None:
@@ -89,14 +92,13 @@ def csv_bytes(figure: str) -> bytes | None:
     return base64.b64decode(href.group(1)) if href else None
 
 
-def _write_files(version: Path, out: str, page, plot: dict, figure: str, name: str, url: str) -> None:
+def _write_files(version: Path, out: str, page, plot: dict, figure: str, said: dict, name: str, url: str) -> None:
     folder = version / "assets"
     story = address(out, url, "../../")
     data = csv_bytes(figure)
     if data is not None:
         with atomic_path(folder / DATA / f"{name}.csv") as tmp:
             tmp.write_bytes(data)
-    said = about(figure)
     meta = metadata(said, page, plot.get("sources", []), story=address(out, url, ""),
                     embed=address(f"assets/{EMBED}/{name}.html", url, ""),
                     csv_name=f"{name}.csv" if data is not None else None, data=data)
@@ -147,7 +149,7 @@ def embed_page(figure: str, said: dict, page, *, story: str, csv_name: str | Non
     credit = (f'<p class="sk-embed-credit sk-generated">{escape(licence)}{". " if licence else ""}From {link}'
               f'{data}</p>\n')
     body = body.replace("</figcaption>", credit + "</figcaption>", 1)
-    figure_json = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', figure, re.S).group(1))
+    figure_json = chart_json(figure)
     keys = list(dict.fromkeys(t["geojson"] for t in figure_json.get("data", []) if isinstance(t.get("geojson"), str)))
     return pages.environment().get_template("embed.html.j2").render(
         title=unescape(said.get("title", page.title)), site_title=SITE_NAME, figure=body, geometries=keys,
@@ -161,8 +163,7 @@ def snippet(src: str, title: str, height: int) -> str:
     return f"{frame}\n{LISTENER}"
 
 
-def _with_links(figure: str, root: str, name: str, url: str, dom_id: str) -> str:
-    said = about(figure)
+def _with_links(figure: str, said: dict, root: str, name: str, url: str, dom_id: str) -> str:
     height = int(m.group(1)) if (m := re.search(r'class="sk-plot"[^>]*style="height:(\d+)px"', figure)) else 420
     embed_href = f"{root}assets/{EMBED}/{name}.html"
     code = snippet(address(f"assets/{EMBED}/{name}.html", url, root), said.get("title", ""), height + CHROME)

@@ -71,6 +71,12 @@ def describe(record: dict, now: datetime | None = None, online: Path | None = No
     return lines
 
 
+def utc_text(when: datetime | str) -> str:
+    """'2 December 2026, 13:54 UTC': a time as pages show it to readers (an ISO text is read first)."""
+    when = (datetime.fromisoformat(when) if isinstance(when, str) else when).astimezone(timezone.utc)
+    return f"{when.day} {when:%B %Y}, {when:%H:%M} UTC"
+
+
 def moment(when: datetime) -> str:
     """'Tuesday 4 March 2025 at 05:31 CET', in the machine's time zone (a naive time is taken as local)."""
     local = when.astimezone()

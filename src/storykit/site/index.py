@@ -9,10 +9,8 @@ from pathlib import Path
 from .. import catalogue
 from ..atomic import write_text
 from ..paths import processed_dir
-from . import govmap, navigation
+from . import govmap, marks, navigation
 from .config import Config
-
-NOTICE = re.compile(r"<!--sk-notice-->.*?<!--/sk-notice-->", re.S)
 
 
 def index_key(config: Config, manifest: dict, stale: list, code: str) -> str:
@@ -29,7 +27,7 @@ def index_key(config: Config, manifest: dict, stale: list, code: str) -> str:
 def index_html(config: Config, manifest: dict, version: Path, built, stale: list) -> str:
     """The index lists the pages of the version, in the order of reports.toml, each with its notice."""
     from ..facts import format_date, is_noted
-    from . import pages
+    from . import pages, sharecard
     from .checks import check_published
 
     stories, groups, folders, headlines, used = [], {}, {}, [], set()
@@ -57,7 +55,8 @@ def index_html(config: Config, manifest: dict, version: Path, built, stale: list
     html = pages.render_index(intro=config.intro, stories=stories, built=built, headlines=headlines,
                               groups=[{"title": t, "pages": ps, "id": folders[t],
                                        "map": places if places and places["folder"] == folders[t] else None}
-                                      for t, ps in groups.items()], stale=old, lead=lead)
+                                      for t, ps in groups.items()], stale=old, lead=lead,
+                              share=lead and sharecard.in_figure(lead["html"]))  # the lead chart's share image
     check_published(html, "reports/index.html", local=(str(version.parents[1]),))
     # After the check: a canonical <link> names the site's own address, which no browser fetches.
     return navigation.stamp(html, navigation.blocks(config, manifest, "index.html"))
@@ -77,18 +76,17 @@ def lead_chart(page: Path) -> dict | None:
 
 
 def notice(entry: dict) -> dict:
-    from .pages import built_text
+    from .history import utc_text
 
-    return {"as_of": entry["as_of"], "failed": built_text(datetime.fromisoformat(entry["failed"])),
-            "built": built_text(datetime.fromisoformat(entry["built"]))}
+    return {"as_of": entry["as_of"], "failed": utc_text(datetime.fromisoformat(entry["failed"])),
+            "built": utc_text(datetime.fromisoformat(entry["built"]))}
 
 
 def with_notice(html: str, notice_html: str) -> str:
     """The page with `notice_html` in its place at the top of <main> (replacing any notice before)."""
-    block = f"<!--sk-notice-->{notice_html}<!--/sk-notice-->"
-    if NOTICE.search(html):
-        return NOTICE.sub(lambda _: block, html, count=1)
-    return html.replace('<main id="main">', f'<main id="main">\n{block}', 1)  # a page from before notices
+    if (done := marks.fill(html, "notice", notice_html)) is not None:
+        return done
+    return html.replace('<main id="main">', f'<main id="main">\n{marks.block("notice", notice_html)}', 1)  # a page from before notices
 
 
 def mark_failed(failures: dict, manifest: dict, version: Path, built) -> list[str]:

@@ -204,11 +204,11 @@ def _make_page(run: Run, job: Job, nb):
         run.log(f"  not on the page: {line}; only page(), say() and charts.show() reach readers")
     share = sharecard.for_page(run.version, page.title, page.body, page.plots,  # the page's og:image
                                assets.plotly_file(assets.page_plotly(page.traces)), summary=page.summary_html,
-                               root=job.root, site_url=embeds.site_url(run.config))
+                               root=job.root, site_url=run.config.url)
     html = pages.render(page, root=job.root, built=run.built, notebook=f"notebooks/{job.notebook}",
                         parameters=job.parameters, pictures=run.pictures, share=share)
     # Each chart's embed page, CSV and metadata, and the links to them beside it.
-    html = embeds.publish(run.version, job.output, job.root, page, html, url=embeds.site_url(run.config), share=share)
+    html = embeds.publish(run.version, job.output, job.root, page, html, url=run.config.url, share=share)
     # Named by what they are drawn from, so a file there is the same picture; the pictures of a page
     # refused below go with the assets no page uses.
     for name, svg in run.pictures.take().items():

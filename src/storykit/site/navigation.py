@@ -12,6 +12,7 @@ run, without a kernel, gets them like any other.
 from pathlib import Path
 
 from ..atomic import write_text
+from . import marks
 from .config import Config
 
 PLACES = ("links", "menu", "foot")  # the canonical address in <head>; the menu; the links at the foot
@@ -66,14 +67,11 @@ def stamp(html: str, filled: dict[str, str]) -> str:
     """The page with each place filled (what it held before replaced). A page made before these places
     existed (the last good page of a report that fails) gets them where they belong."""
     for name, inner in filled.items():
-        start, end = f"<!--sk-{name}-->", f"<!--/sk-{name}-->"
         # The foot comes after the body, the others before it: a body quoting a marker never takes its place.
-        i = html.rfind(start) if name == "foot" else html.find(start)
-        j = html.find(end, i) if i >= 0 else -1
-        if j >= 0:
-            html = html[:i + len(start)] + inner + html[j:]
+        if (done := marks.fill(html, name, inner, last=name == "foot")) is not None:
+            html = done
             continue
-        block = start + inner + end
+        block = marks.block(name, inner)
         if name == "links":
             html = html.replace("</head>", f"{block}\n</head>", 1)
         elif name == "foot":

@@ -23,8 +23,9 @@ from ..facts import NOTED, is_noted, iso_day
 from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME, cell_label,
                                  cell_source, for_the_page, is_injected, plot_id, tags)
 from ..notebook.prose import check_prose, plain_text
-from . import assets, sharecard
+from . import assets
 from .checks import PageError, strip_ansi
+from .history import utc_text
 from .parameters import defaults
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -296,10 +297,6 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def built_text(when: datetime) -> str:
-    return f"{when.day} {when:%B %Y}, {when:%H:%M} UTC"
-
-
 def render(page: Page, *, root: str = "", built: datetime | None = None, notebook: str = "",
            parameters: dict | None = None, first_paint: bool = True, pictures=None, share: dict | None = None) -> str:
     """The full HTML of a report page; `root` leads from the page's folder to the site's root.
@@ -324,7 +321,7 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
     sources = [catalogue.get(s) for s in page.sources]
     return environment().get_template("page.html.j2").render(
         site_title=SITE_TITLE, root=root, page=page, body=body,
-        facts=[f | {"publishers": publishers(f)} for f in page.facts], built=built_text(built or now()), sources=sources,
+        facts=[f | {"publishers": publishers(f)} for f in page.facts], built=utc_text(built or now()), sources=sources,
         notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
         plotly=plotly, standfirst=plain_text(page.summary_html), share=share,
     )
@@ -355,7 +352,8 @@ def publishers(fact: dict) -> str:
 
 
 def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlines: list[dict],
-                 built: datetime | None = None, stale: list[dict] = (), lead: dict | None = None) -> str:
+                 built: datetime | None = None, stale: list[dict] = (), lead: dict | None = None,
+                 share: dict | None = None) -> str:
     """The index: the story, the headline figures, links to every report and every governorate.
 
     Each story is {"href", "page": Page}; each group is {"title", "pages": [{"href", "page"}]};
@@ -367,8 +365,8 @@ def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlin
     headlines = [h | {"publishers": publishers(h)} for h in headlines]
     html = environment().get_template("index.html.j2").render(
         site_title=SITE_TITLE, root="", intro=intro, stories=stories, groups=groups, headlines=headlines,
-        built=built_text(built or now()), charts=1 if lead else 0, geometries=lead["geometries"] if lead else [],
-        plotly=lead and lead["plotly"], stale=stale, lead=lead, share=lead and sharecard.in_figure(lead["html"]),
+        built=utc_text(built or now()), charts=1 if lead else 0, geometries=lead["geometries"] if lead else [],
+        plotly=lead and lead["plotly"], stale=stale, lead=lead, share=share,
     )
     recorded = [f for s in stories for f in s["page"].facts] + headlines
     check_prose(_main(html), recorded, "the index page", generated_ok=True)

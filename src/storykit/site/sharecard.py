@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from ..notebook.contract import SITE_NAME
-from . import firstpaint
+from ..notebook.prose import plain_text
+from . import embeds, firstpaint
 
 WIDTH, HEIGHT = 1200, 630
 MAX_BYTES = 400_000  # what the larger sharing services accept without shrinking it themselves
@@ -35,8 +36,8 @@ def for_page(version: Path, title: str, body: str, plots: list[dict], plotly: Pa
     """The share image of a page ({"url", "alt", "width", "height"}), drawn into `version`/assets/share/
     unless it is there already; None without Chromium."""
     lead = plots[0] if plots else None
-    summary = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", summary))).strip()
-    about = _about(body, lead["id"]) if lead else {}
+    summary = plain_text(summary)
+    about = embeds.about(body, lead["id"]) if lead else {}
     words = {"title": title, "chart": about.get("title", ""), "credit": about.get("credit", ""),
              "summary": "" if lead else summary, "site": SITE_NAME}
     version_of = firstpaint._worker.chromium_version()
@@ -58,7 +59,7 @@ def for_page(version: Path, title: str, body: str, plots: list[dict], plotly: Pa
     alt = (f"The chart \u201c{words['chart']}\u201d from \u201c{title}\u201d, with its source" if lead
            else f"\u201c{title}\u201d, {words['site']}")
     where = f"assets/{FOLDER}/{name}.png"
-    url = f"{site_url.rstrip('/')}/{where}" if site_url else f"{root}{where}"
+    url = embeds.address(where, site_url, root)
     return {"url": url, "alt": alt, "width": WIDTH, "height": HEIGHT}
 
 
@@ -74,12 +75,6 @@ def _tell(line: str) -> None:
     if line not in _told:
         _told.append(line)
         firstpaint.say(line)
-
-
-def _about(body: str, dom_id: str) -> dict:
-    """What charts.js writes around a saved picture of the chart (its title and credit), from its JSON."""
-    found = re.search(rf'<script type="application/json" id="{re.escape(dom_id)}-json">(.*?)</script>', body, re.S)
-    return json.loads(found.group(1)).get("storykit", {}) if found else {}
 
 
 def _figure(figure: dict) -> dict:

@@ -11,24 +11,21 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import DataError
-from .displacement import CURRENT, release
+from .displacement import abroad_and_inside
 
-THEN = 2016  # the year the claims were made in: the cease-fire took effect on its second-to-last day
 STATE_BASED = 1  # UCDP's type_of_violence: 1 state-based, 2 non-state, 3 one-sided
 
 
 @dataclass(frozen=True)
 class Claim:
-    key: str
-    value: float
-    words: str  # as the story said it
+    value: float  # the number the story gave ("more than a quarter of a million": 250,000)
     why: str = ("the figure the story began with, as it was told when the cease-fire of 30 December 2016 took "
                 "effect (storykit's brief)")
 
 
-KILLED = Claim("killed", 250_000, "more than a quarter of a million people killed")
-REFUGEES = Claim("refugees", 4_000_000, "more than four million refugees")
-DISPLACED = Claim("displaced", 0.5, "half the population displaced")
+KILLED = Claim(250_000)  # more than a quarter of a million people killed
+REFUGEES = Claim(4_000_000)  # more than four million refugees
+DISPLACED = Claim(0.5)  # half the population displaced
 
 
 def toll(deaths_national: pd.DataFrame, until: int) -> pd.Series:
@@ -59,11 +56,8 @@ def left_out(events: pd.DataFrame, year: int) -> dict[str, int]:
 def displaced(refugees: pd.DataFrame, idps_national: pd.DataFrame) -> pd.DataFrame:
     """Syrians displaced by year, in UNHCR's current release: year, refugees (abroad), idps (inside),
     displaced (the two together), from the first year UNHCR counts IDPs."""
-    abroad = release(refugees).groupby("year")["refugees"].sum(min_count=1)
-    inside = idps_national[idps_national["source"] == CURRENT].set_index("year")["idps"]
-    out = pd.DataFrame({"refugees": abroad, "idps": inside}).dropna().astype(int)
-    out["displaced"] = out["refugees"] + out["idps"]
-    return out.rename_axis("year").reset_index().astype({"year": int})
+    out = abroad_and_inside(refugees, idps_national, "refugees", "idps").dropna().astype(int)
+    return out.assign(displaced=out["refugees"] + out["idps"]).reset_index(drop=True)
 
 
 def prewar(population: pd.DataFrame, before: int = 2011) -> pd.Series:

@@ -289,6 +289,18 @@ def national_side_by_side(idps_national: pd.DataFrame, sources) -> pd.DataFrame:
     return wide
 
 
+def abroad_and_inside(refugees: pd.DataFrame, idps_national: pd.DataFrame, abroad: str, inside: str) -> pd.DataFrame:
+    """A column of UNHCR's current release per year from each table, side by side: year, refugees (the
+    `abroad` column summed over host countries), idps (the `inside` column). Empty where a table has no number."""
+    _need(refugees, "refugees", (abroad,))
+    _need(idps_national, "idps_national", (inside,))
+    out = pd.DataFrame({
+        "refugees": release(refugees).groupby("year")[abroad].sum(min_count=1),
+        "idps": idps_national[idps_national["source"] == CURRENT].set_index("year")[inside],
+    })
+    return out.rename_axis("year").reset_index().astype({"year": int})
+
+
 def movements_by_year(movements: pd.DataFrame) -> pd.DataFrame:
     """IDP movements (flows) per calendar year: year, movements, months, blank_cells (governorate-months
     the sheet leaves blank, which add nothing, as in the sheet's own totals)."""

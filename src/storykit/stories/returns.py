@@ -9,7 +9,7 @@ release's mid-year figures), not a stock like the refugees and IDPs counted at a
 import pandas as pd
 
 from ..errors import DataError
-from .displacement import CURRENT, MID_YEAR, _need, release
+from .displacement import MID_YEAR, _need, abroad_and_inside, release
 
 REFUGEES, IDPS = "Refugees returning to Syria", "Displaced people returning to their areas"
 OTHER = "All other countries"
@@ -28,12 +28,7 @@ def in_period(year: int) -> str:
 def by_year(refugees: pd.DataFrame, idps_national: pd.DataFrame) -> pd.DataFrame:
     """Returns per year from UNHCR's current release, both kinds side by side: year, refugees, idps
     (empty where UNHCR gives no number for that kind that year), from the first year either has one."""
-    _need(refugees, "refugees", ("returned_refugees",))
-    _need(idps_national, "idps_national", ("returned_idps",))
-    ref = release(refugees).groupby("year")["returned_refugees"].sum(min_count=1)
-    idp = idps_national[idps_national["source"] == CURRENT].set_index("year")["returned_idps"]
-    out = pd.DataFrame({"refugees": ref, "idps": idp}).rename_axis("year").reset_index()
-    out = out.astype({"year": int})
+    out = abroad_and_inside(refugees, idps_national, "returned_refugees", "returned_idps")
     some = out[["refugees", "idps"]].fillna(0).sum(axis=1) > 0
     if not some.any():
         raise DataError("UNHCR's current release records no returns in any year: check `storykit process`.")

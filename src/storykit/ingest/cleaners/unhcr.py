@@ -112,13 +112,17 @@ IDPS_NATIONAL = Schema(
     ),
 )
 
+BY_GOVERNORATE = (  # the key of UNHCR's tables by governorate, and the place as it names it
+    YEAR,
+    replace(PCODE, required=True),
+    Field("reported_as", "string", "the location as UNHCR names it", required=True),
+)
+
 IDPS_GOVERNORATE = Schema(
     "idps_by_governorate",
     "People internally displaced inside Syria, by governorate and year (UNHCR)",
     fields=(
-        YEAR,
-        replace(PCODE, required=True),
-        Field("reported_as", "string", "the location as UNHCR names it", required=True),
+        *BY_GOVERNORATE,
         Field("idps", "integer", "internally displaced people at the end of the year, by the "
               "governorate where they live now", required=True, minimum=0),
         SOURCE,
@@ -136,9 +140,7 @@ IDP_RETURNS_GOVERNORATE = Schema(
     "idp_returns_by_governorate",
     "Displaced people who returned to their areas, by governorate and year (UNHCR)",
     fields=(
-        YEAR,
-        replace(PCODE, required=True),
-        Field("reported_as", "string", "the location as UNHCR names it", required=True),
+        *BY_GOVERNORATE,
         Field("returned_idps", "integer", "displaced people who returned during the year (its first half, "
               "for a mid-year release), by the governorate they returned to", required=True, minimum=0),
         SOURCE,
@@ -214,10 +216,6 @@ def clean_idps_by_governorate(inputs: Inputs) -> dict[str, pd.DataFrame]:
 def idp_returns(rows: pd.DataFrame, gaz: Gazetteer, where: str) -> pd.DataFrame:
     """UNHCR's returned-IDP rows -> one row per year and governorate of return; the years UNHCR gives
     only as a national figure ("Dispersed ...") are left out, as for the IDPs."""
-    if rows.empty:
-        columns = [f.name for f in IDP_RETURNS_GOVERNORATE.fields]
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}).astype(
-            {"year": "Int64", "returned_idps": "Int64"})
     return idps_by_governorate(rows, gaz, where).rename(columns={"idps": "returned_idps"})
 
 
@@ -227,7 +225,7 @@ GOVERNORATE = re.compile(r"(?P<name>.+?)\s*(?::\s*Mohafazah - Governorate|\[Admi
 
 def idps_by_governorate(idps: pd.DataFrame, gaz: Gazetteer, where: str) -> pd.DataFrame:
     """UNHCR's Syrian IDP rows (year, location, total) -> one row per year and governorate."""
-    national_only = idps.location.map(is_no_place)
+    national_only = idps.location.map(is_no_place).astype(bool)  # bool even with no rows, or it selects columns
     # A no-place row is a national figure; dropping it is only right where a year has nothing else.
     mixed = set(idps.year[national_only]) & set(idps.year[~national_only])
     if mixed:
