@@ -17,6 +17,7 @@ GOVERNORATES = ["damascus", "aleppo", "rural-damascus", "homs", "hama", "lattaki
                 "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida", "quneitra"]
 STORIES = ["truce.html", "casualties.html", "refugees.html", "displacement.html", "returns.html", "claims.html"]
 REAL_PAGES = ["index.html"] + STORIES + [f"governorates/{g}.html" for g in GOVERNORATES]
+BOTH_EDITIONS = REAL_PAGES + ["ar/" + p for p in REAL_PAGES]  # every page, and the same page in Arabic
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: install chromium (.ci/run does), or set "

@@ -116,6 +116,8 @@ def test_show_bundle_has_plotly_json_and_a_figure_the_page_draws(toll):
                       r'<p class="sk-chart-subtitle">Deaths a year</p>\n<div class="sk-plot"', html)
     assert title, "the title, then the subtitle right under it, then the plot"
     assert '<p class="sk-notes">Best estimates.</p>' in html
+    arabic = meta["storykit"].pop("ar")  # written in English alone: no chart on the Arabic page, and why
+    assert arabic["missing"] and "title and subtitle and notes have no Arabic" in arabic["problem"]
     assert meta == {"storykit": {"kind": "chart", "title": "Battle deaths", "sources": ["ucdp_country_year"],
                                  "facts": [], "geometries": []}}
     check_prose(html, [], "chart", generated_ok=True)  # generated numbers are exempt; the title has none

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_markdown_cell
 
-from storykit.site import assets, firstpaint
+from storykit.site import assets, edition, firstpaint
 from storykit.site import build as build_module
 from storykit.site.build import BuildError, build
 from storykit.site.checks import PageError, check_page, check_published, check_version
@@ -27,6 +27,7 @@ REAL = ["index.html", "truce.html", "casualties.html", "refugees.html", "displac
     f"governorates/{g}.html" for g in ("damascus", "aleppo", "rural-damascus", "homs", "hama", "lattakia", "idleb",
                                        "al-hasakeh", "deir-ez-zor", "tartous", "ar-raqqa", "daraa", "as-sweida",
                                        "quneitra")]
+BOTH = REAL + ["ar/" + rel for rel in REAL]  # each page in English and in Arabic (storykit.site.edition)
 FIGURE = re.compile(r'<figure [^>]*class="sk-chart"[^>]*>.*?</figure>', re.DOTALL)
 
 
@@ -98,12 +99,13 @@ def test_a_missing_asset_is_named_on_every_page_that_loads_it(version, manifest,
     [path] = (version / "assets").glob(asset)
     users = [rel for rel in SITE if f'assets/{path.name}"' in read(version, rel)]
     assert users, f"no page loads {path.name}"
-    logged = [rel for rel in ("changes.html",) if f'assets/{path.name}"' in read(version, rel)]  # the log's page
+    # the log's pages, and the Arabic edition's index (the synthetic notebooks have no Arabic)
+    logged = [rel for rel in ("changes.html", "ar/changes.html", "ar/index.html") if f'assets/{path.name}"' in read(version, rel)]
     path.unlink()
     expected = [f"{rel} refers to {'../' * rel.count('/')}assets/{path.name}, which is not in the site"
                 for rel in sorted(users + logged)]
     assert check_version(version, list(manifest)) == expected
-    expected = [e for e in expected if not e.startswith("changes.html ")]
+    expected = [e for e in expected if not e.startswith(("changes.html ", "ar/"))]
     assert page_problems(version, manifest) == sorted(expected, key=lambda p: SITE.index(p.split()[0]))
 
 
@@ -332,9 +334,9 @@ def test_a_leftover_in_the_new_version_found_by_the_last_check_publishes_nothing
     """The index's writer leaves the temporary file of an atomic write behind in the new version."""
     write_index = build_module.index_html
 
-    def leaving_a_part(config, manifest, version, built, stale):
+    def leaving_a_part(config, manifest, version, built, stale, ed):
         (version / ".index.html.zz9.part").write_text("<!doctype html>")
-        return write_index(config, manifest, version, built, stale)
+        return write_index(config, manifest, version, built, stale, ed)
 
     monkeypatch.setattr(build_module, "index_html", leaving_a_part)
     before, versions, manifest = snapshot(copy), store(copy), Site(copy).manifest()
@@ -377,16 +379,17 @@ def test_every_page_of_the_real_site_passes_every_check(real_site):
     assert sorted(manifest) == sorted(REAL[1:])
     pages = sorted(p.relative_to(current).as_posix() for p in current.rglob("*.html"))
     embeds = [p for p in pages if p.startswith("assets/embed/")]  # a page per chart (storykit.site.embeds)
-    assert sorted(set(pages) - set(embeds)) == sorted(REAL + ["changes.html"])  # and the log (storykit.site.changes)
-    assert len(embeds) == sum(entry["charts"] for entry in manifest.values())
+    # and the log's page in each edition (storykit.site.changes)
+    assert sorted(set(pages) - set(embeds)) == sorted(BOTH + ["changes.html", "ar/changes.html"])
+    assert len(embeds) == sum(entry["charts"] + entry["ar"]["charts"] for entry in manifest.values())  # both editions
     for rel in embeds:
         try:
             check_published(read(current, rel), rel, local=(str(real_site),))
         except PageError as e:
             pytest.fail(str(e))
-    for rel in REAL:
+    for rel in BOTH:
         html = read(current, rel)
-        entry = manifest.get(rel)
+        entry = manifest.get(rel) or (manifest.get(rel.removeprefix("ar/")) or {}).get("ar")
         try:
             check_published(html, rel, local=(str(real_site),))
         except PageError as e:
@@ -396,7 +399,7 @@ def test_every_page_of_the_real_site_passes_every_check(real_site):
             assert entry["charts"] >= 1 and entry["facts"], rel
             assert len(FIGURE.findall(html)) == entry["charts"], rel
             assert set(re.findall(r'<span class="fact">([^<]*)</span>', html)) <= {f["text"] for f in entry["facts"]}
-    assert check_version(current, list(manifest)) == []
+    assert check_version(current, edition.pages(manifest)) == []
 
 
 def test_every_real_page_describes_itself_for_search_and_shared_links(real_site):

@@ -70,9 +70,10 @@ def test_say_and_page_display_markdown_with_facts_in_metadata(monkeypatch):
     (b1, m1), (b2, m2) = shown
     assert b1["text/markdown"] == 'UNHCR counted <span class="fact">5,524,511</span> refugees.'
     assert m1["storykit"]["kind"] == "prose" and m1["storykit"]["facts"][0]["headline"] is True
-    assert m2["storykit"] | {"facts": None} == {
-        "kind": "page", "title": "Refugees", "as_of": "31 December 2016", "facts": None,
+    assert m2["storykit"] | {"facts": None, "ar": None} == {
+        "kind": "page", "title": "Refugees", "as_of": "31 December 2016", "facts": None, "ar": None,
         "summary_markdown": '<span class="fact">5,524,511</span> Syrians were refugees.'}
+    assert m2["storykit"]["ar"]["missing"]  # no Arabic given: the build names the summary
     with pytest.raises(UntracedFigure, match="The page title 'The 14 governorates' holds a number: write it in "
                                              "the summary as a fact"):
         page(title="The 14 governorates", summary="x", as_of=2020)

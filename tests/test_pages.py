@@ -92,7 +92,7 @@ def test_collect_keeps_only_what_the_helpers_showed(captured):
 def test_render_gives_a_complete_page(captured):
     page = pages.collect(good(captured), "notebooks/toll.ipynb")
     html = pages.render(page, root="../", notebook="notebooks/toll.ipynb", parameters={"first_year": 2011})
-    assert html.startswith("<!doctype html>\n<html lang=\"en\">")
+    assert html.startswith("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">")
     assert "<title>The toll · Syria&#39;s war in numbers</title>" in html
     # The partial plotly.js (the page draws a line), then the script that draws the charts.
     bundle = html.index('<script defer src="../assets/plotly-storykit.min.js"></script>')

@@ -211,7 +211,7 @@ def test_the_first_build_replaces_the_folder_from_git(tmp_path, monkeypatch):
     assert (root / "reports").is_symlink()
     travel = ("assets/pictures/", "assets/embed/", "assets/data/", "assets/share/")  # tests/test_build.py counts them
     assert [f for f in sorted(snapshot(root)) if not f.startswith(travel)] == [
-        "assets/charts.js", "assets/plotly-storykit.min.js", "assets/style.css", "changes.html", "changes.json",
+        "ar/changes.html", "ar/feed.xml", "ar/index.html", "assets/charts.js", "assets/plotly-storykit.min.js", "assets/style.css", "changes.html", "changes.json",
         "feed.xml", "index.html", "toll.html"]  # with the site's log of changes (storykit.site.changes)
     assert not list(root.glob(".reports-*"))
 

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from .browser import (GOVERNORATES, REAL_PAGES, STORIES, VIEWPORTS, axe_js, axe_violations, browser,  # noqa: F401
+from .browser import (BOTH_EDITIONS, GOVERNORATES, REAL_PAGES, STORIES, VIEWPORTS, axe_js, axe_violations, browser,  # noqa: F401
                       needs_chromium, serve)
 
 pytestmark = needs_chromium
@@ -111,7 +111,7 @@ class View:
         self.shifts = self.page.evaluate("window.__sk")
 
 
-@pytest.fixture(scope="module", params=[(n, v) for n in REAL_PAGES for v in VIEWPORTS],
+@pytest.fixture(scope="module", params=[(n, v) for n in BOTH_EDITIONS for v in VIEWPORTS],
                 ids=lambda p: f"{p[0]}-{p[1]}")
 def view(request, contexts, site):
     name, viewport = request.param
@@ -157,7 +157,9 @@ def test_every_real_page_draws_cleanly_and_passes_axe(view, axe_js):
     assert (maps.count() > 0) == (page.locator('script[src*="assets/geo-"]').count() > 0)
     assert [maps.nth(i).locator("path.choroplethlocation").count() for i in range(maps.count())] == \
         [len(GOVERNORATES)] * maps.count()  # each map draws every governorate
-    assert page.evaluate("document.documentElement.lang") == "en" and page.title()
+    lang = "ar" if view.name.startswith("ar/") else "en"
+    assert page.evaluate("[document.documentElement.lang, document.dir]") == [lang, "rtl" if lang == "ar" else "ltr"]
+    assert page.title()
     assert page.evaluate("document.documentElement.scrollWidth") <= view.size["width"]
     assert axe_violations(page, axe_js) == []
     assert view.errors == [] and view.outside == []
@@ -302,7 +304,7 @@ def test_the_wheel_scrolls_the_page_and_never_zooms_a_chart(view):
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("name", REAL_PAGES)
+@pytest.mark.parametrize("name", BOTH_EDITIONS)
 def test_without_javascript_every_chart_is_a_picture(static_pages, site, name, viewport):
     page = static_pages[viewport]
     page.goto(site + name)  # waits for the load event: every picture fetched (no lazy loading without scripts)
@@ -330,7 +332,7 @@ def reader_pages(contexts):
         page.close()
 
 
-@pytest.mark.parametrize("name", STORIES)
+@pytest.mark.parametrize("name", STORIES + ["ar/" + s for s in STORIES])
 def test_each_story_opens_with_its_lead_chart_on_the_first_phone_screen(reader_pages, site, name):
     page = reader_pages["phone"]
     page.goto(site + name, wait_until="domcontentloaded")

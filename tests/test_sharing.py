@@ -11,6 +11,7 @@ import pytest
 
 from .browser import REAL_PAGES, STORIES, browser, needs_chromium, serve  # noqa: F401
 from storykit.site import firstpaint, sharecard
+from storykit.site.pages import Page
 
 BOM = b"\xef\xbb\xbf"
 
@@ -128,4 +129,5 @@ def test_the_snippet_frame_takes_the_height_of_its_chart(real_site, served, brow
 
 def test_without_chromium_a_page_has_no_share_image_and_says_summary(monkeypatch):
     monkeypatch.setattr(firstpaint._worker, "chromium_version", lambda: None)
-    assert sharecard.for_page(Path("/nonexistent"), "A title", "", [], Path(__file__)) is None
+    assert sharecard.for_page(Path("/nonexistent"), Page(title="A title", summary_html="", as_of="", body=""),
+                              Path(__file__)) is None

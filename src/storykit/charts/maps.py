@@ -26,6 +26,8 @@ HALO = "0 0 2px #fff, 0 0 2px #fff"  # names stay legible on dark fills
 COLOUR_BAR = dict(orientation="h", x=1, xanchor="right", y=0.02, yanchor="bottom", lenmode="pixels", len=220,
                   thickness=10)
 
+NAMES = "<b>%{customdata[0]}</b> · %{customdata[1]}"  # a place's hover names it in English and Arabic
+
 
 def choropleth(data: pd.DataFrame, *, color: str, label: str | None = None, animation_frame: str | None = None,
                diverging: bool = False, highlight: str | None = None, geojson: dict | str | None = None,
@@ -53,7 +55,7 @@ def choropleth(data: pd.DataFrame, *, color: str, label: str | None = None, anim
                         animation_frame=animation_frame, range_color=colour_range(values, diverging),
                         custom_data=["name_en", "name_ar"], labels={color: label},
                         color_continuous_scale=DIVERGING if diverging else SEQUENTIAL)
-    text = (f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>{escape(label)}: "
+    text = (f"{NAMES}<br>{escape(label)}: "
             f"%{{z:{value_format(values, label)}}}<extra></extra>")
     fig.update_traces(hovertemplate=text, marker_line_color="white", marker_line_width=0.8)
     for fr in fig.frames:

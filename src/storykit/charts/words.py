@@ -222,18 +222,23 @@ def _label(v) -> str:
 # --- the table view -------------------------------------------------------------------------------
 
 
-def table(data: pd.DataFrame, caption: str, css_class: str) -> str:
+TABLE_WORDS = {"table": "Table", "first": "The first {shown} of {rows} rows; the CSV has them all."}
+
+
+def table(data: pd.DataFrame, caption: str, css_class: str, phrases: dict | None = None) -> str:
     """`data` as an HTML table (as OWID's Table tab), folded in a <details>, for screen readers and readers
     who want the numbers. The columns that say what a row is (text, dates, years) are row headers, so a
-    screen reader names the row with each number; numbers are the cells, which the style aligns right."""
+    screen reader names the row with each number; numbers are the cells, which the style aligns right.
+    `phrases` gives its words in another language (storykit.charts.arabic.PHRASES)."""
+    words = TABLE_WORDS | (phrases or {})
     rows = data.head(TABLE_ROWS)
     columns = [_column(rows[c], str(c)) for c in rows.columns]
     head = "".join(f'<th scope="col">{escape(heading(c))}</th>' for c in rows.columns)
     body = "".join("<tr>" + "".join(f'<th scope="row">{cells[i]}</th>' if label else f"<td>{cells[i]}</td>"
                                     for label, cells in columns) + "</tr>" for i in range(len(rows)))
-    more = (f"<p>The first {TABLE_ROWS:,} of {len(data):,} rows; the CSV has them all.</p>"
+    more = (f"<p>{escape(words['first'].format(shown=f'{TABLE_ROWS:,}', rows=f'{len(data):,}'))}</p>"
             if len(data) > TABLE_ROWS else "")
-    return (f'<details class="{css_class}"><summary>Table</summary><table class="sk-data">'
+    return (f'<details class="{css_class}"><summary>{escape(words["table"])}</summary><table class="sk-data">'
             f"<caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"{more}</details>")
 

@@ -8,6 +8,7 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
+from ..arabic import MONTHS as ARABIC_MONTH_NAMES
 from ..errors import StorykitError
 from .contract import FACT_CLASS, GENERATED_CLASS
 
@@ -21,14 +22,16 @@ MONTHS = ("January|February|March|April|May|June|July|August|September|October|N
 # A number is a run of digits, possibly with , or . inside, not glued to a preceding letter
 # (so identifiers such as the P-code SY07 are not numbers).
 NUMBER = re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*")
+ARABIC_MONTHS = "|".join(sorted(ARABIC_MONTH_NAMES, key=len, reverse=True))
 ALLOWED = re.compile(
     r"\b\d{4}-\d{2}(?:-\d{2})?\b"  # ISO dates and months: 2016-12-30, 2016-12
     rf"|\b(?:[12]?\d|3[01])\s+(?:{MONTHS})\b"  # 30 December
+    rf"|(?<![\d.,])(?:[12]?\d|3[01])\s+(?:{ARABIC_MONTHS})"  # 30 كانون الأول
     rf"|\b(?:{MONTHS})\s+(?:[12]?\d|3[01])\b(?!\d)"  # December 30
     r"|(?<![\d.,])(?:19|20)\d{2}(?![\d.,]\d)"  # a year, 1900-2099, alone (not 2,016 or 2016.5)
 )
 RULE = ("Years (1900-2099), ISO dates (2016-12-30, 2016-12) and day-of-month next to a month name "
-        "(30 December) may be written as text; every other number in prose must come from "
+        "(30 December, 30 كانون الأول) may be written as text; every other number in prose must come from "
         "storykit.facts.fact(...) passed to say(), page() or a chart's title or notes.")
 
 

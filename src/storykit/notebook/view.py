@@ -162,6 +162,21 @@ def warn(message: str | None) -> None:
                   "text/plain": f"This page will not publish. {message}"})
 
 
+def warn_arabic(record: dict) -> None:
+    """Say under the cell that ran that the page's Arabic edition will not publish, and why (an Arabic
+    record with a `problem`, storykit.facts.Prose.arabic_record); the English page is not affected. Arabic
+    not written yet ("missing") is left to the build and `storykit check` to name: a notebook written in
+    English first is not covered in warnings."""
+    if not (problem := record.get("problem")) or record.get("missing"):
+        return
+    head = "The Arabic edition of this page will not publish."
+    if _shell() is None:
+        print(f"{head} {problem}", file=sys.stderr)
+        return
+    display_view({"text/html": f'<div class="sk-view" role="alert" style="{WARNING}"><strong>{head}</strong> '
+                               f'{escape(problem)}</div>', "text/plain": f"{head} {problem}"})
+
+
 def display_view(bundle: dict) -> None:
     """Display an output only the notebook shows (its record's kind is VIEW); outside IPython, nothing."""
     if _shell() is None:

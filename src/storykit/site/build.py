@@ -38,9 +38,10 @@ from .. import alerts
 from ..atomic import locked, write_text
 from ..errors import StorykitError
 from ..paths import project_root
-from . import assets, changes, corrections, freeze, history, navigation, publish
+from . import assets, changes, corrections, edition, freeze, history, navigation, publish
 from .checks import check_version
 from .config import load_config
+from .edition import AR, EDITIONS
 from .index import index_html, mark_failed
 from .plan import Job, plan
 from .make import FULL, PRIVATE, Run, last_run, make_pages, page_module, put_asset, start_from
@@ -211,7 +212,8 @@ def _publish(run: Run, todo: list[Job]):
     # Kernels inherit the environment: STORYKIT_HOME makes them read this project's data.
     with _environment(STORYKIT_HOME=str(run.root)), pool if own else nullcontext():  # kernels start meanwhile
         run.built = datetime.now(timezone.utc)
-        run.version = run.site.begin(publish.version_name(run.built), keep=set(run.manifest) | set(changes.FILES),
+        run.version = run.site.begin(publish.version_name(run.built),
+                                     keep=set(edition.pages(run.manifest)) | set(changes.FILES),
                                      start=start_from(run))
         try:
             run.assets = page_module().prepare_assets(warm=bool(to_run))
@@ -298,9 +300,12 @@ def _finish(run: Run) -> None:
     version, manifest = run.version, run.manifest
     for out in [out for out in manifest if not (version / out).is_file()]:
         del manifest[out]  # an entry whose page is gone (removed by hand)
+    for out in [out for out, e in manifest.items() if e.get(AR.code) and not (version / AR.folder / out).is_file()]:
+        del manifest[out][AR.code]  # its Arabic page is gone
     navigation.stamp_site(run.config, manifest, version)  # the menus, once every page is there
     changes.publish(run)  # what changed: the log, and every page's dates and entries
-    write_text(index_html(run.config, manifest, version, run.built, run.stale), version / "index.html")
+    for ed in EDITIONS:  # each edition's index
+        write_text(index_html(run.config, manifest, version, run.built, run.stale, ed), version / ed.folder / "index.html")
     for asset in assets.unused(version):  # shapes and pictures no page shows any more, a plotly.js no page loads
         asset.unlink()
     if (pictures := version / "assets" / assets.PICTURES).is_dir() and not any(pictures.iterdir()):
@@ -308,8 +313,9 @@ def _finish(run: Run) -> None:
     # A page hard-linked from the version this one started as is that version's file, checked when it
     # was published; the assets it loads are still here (assets.unused keeps what any page loads).
     start = start_from(run)
-    same = {out for out in manifest if start is not None and (start / out).is_file()
+    pages = edition.pages(manifest)
+    same = {out for out in pages if start is not None and (start / out).is_file()
             and os.path.samefile(start / out, version / out)}
-    problems = check_version(version, list(manifest), checked=same)
+    problems = check_version(version, pages, checked=same)
     if problems:
         raise BuildError("The new site failed its check, so nothing was published:\n  " + "\n  ".join(problems))

@@ -28,9 +28,11 @@ from ..errors import StorykitError
 from . import corrections as editors, marks
 from .checks import LOG_FILES as FILES
 from .figures import figures
+from . import edition
+from .edition import AR, EDITIONS, EN, Edition
 from .history import utc_text
 
-LOG, PAGE, FEED = FILES
+LOG, PAGE, FEED = FILES[:3]
 SHOWN = 6  # figures of an entry shown before the rest fold away
 KINDS = ("change", "rollback", "correction")
 
@@ -159,31 +161,40 @@ def shown_on(log: dict, manifest: dict, out: str) -> list[dict]:
     return sorted(shown, key=lambda e: e["date"], reverse=True)
 
 
-def _view(e: dict, root: str) -> dict:
+def _view(e: dict, root: str, ed: Edition = EN, manifest: dict | None = None) -> dict:
     kind = e.get("kind")
-    label = {"change": "Figures updated", "rollback": "Figures put back", "correction": "Correction"}.get(kind, kind)
-    return e | {"label": label, "when": day_text(e["date"]) if kind == "correction" else utc_text(e["date"]),
-                "href": f"{root}{e['page']}", "anchor": html_id(e), "figures": e.get("figures", []), "causes": e.get("causes", [])}
+    when = arabic_day(e["date"]) if kind == "correction" and ed is AR else \
+        day_text(e["date"]) if kind == "correction" else utc_text(e["date"], ed.code)
+    view = e | {"label": ed.t["kinds"].get(kind, kind), "when": when, "href": f"{root}{e['page']}",
+                "anchor": html_id(e), "figures": e.get("figures", []), "causes": e.get("causes", [])}
+    return in_arabic(view, manifest or {}) if ed is AR else view
 
 
-def dates(log: dict, out: str) -> dict:
+def arabic_day(when: str) -> str:
+    from .. import arabic
+
+    return arabic.day_text(datetime.fromisoformat(when))
+
+
+def dates(log: dict, out: str, ed: Edition = EN) -> dict:
     published = log["published"].get(out)
     updated = max((e["date"] for e in log["entries"] if e.get("page") == out and e.get("kind") != "correction"),
                   default=None)
-    return {"published": published and utc_text(published), "published_iso": published,
-            "updated": updated and utc_text(updated), "updated_iso": updated}
+    return {"published": published and utc_text(published, ed.code), "published_iso": published,
+            "updated": updated and utc_text(updated, ed.code), "updated_iso": updated}
 
 
 def page_parts(log: dict, manifest: dict, out: str) -> dict[str, str]:
-    """The HTML of the page's dates and of its "What changed" part."""
+    """The HTML of the page's dates and of its "What changed" part, in the language of its edition."""
     from .pages import environment
 
-    root = "../" * out.count("/")
+    ed, own = edition.of(out), edition.english(out)
+    root = "../" * own.count("/")
     parts = environment().get_template("change.html.j2").module
-    entries = [_view(e, root) for e in shown_on(log, manifest, out)]
-    when = dates(log, out)
-    return {"dates": str(parts.dates(when)).strip() if when["published"] else None,
-            "changes": str(parts.section(entries, root, when, SHOWN)).strip()}
+    entries = [_view(e, root, ed, manifest) for e in shown_on(log, manifest, own)]
+    when = dates(log, own, ed)
+    return {"dates": str(parts.dates(when, ed.t)).strip() if when["published"] else None,
+            "changes": str(parts.section(entries, root, when, SHOWN, ed.t)).strip()}
 
 
 def splice(html: str, parts: dict[str, str | None]) -> str:
@@ -201,7 +212,7 @@ def write(version: Path, log: dict, manifest: dict, config, built: datetime) -> 
     """Fill every page of the version with its dates and entries, and write the log, the page of every
     change and the feed there too (each only if it differs). Returns the files of the log, for the
     version's check."""
-    for out in manifest:
+    for out in edition.pages(manifest):
         path = version / out
         if path.is_file():
             html = path.read_text(encoding="utf-8")
@@ -209,8 +220,9 @@ def write(version: Path, log: dict, manifest: dict, config, built: datetime) -> 
             if new != html:
                 write_text(new, path)  # a new file: the version before keeps its own
     _put(version / LOG, json.dumps(log, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    _put(version / PAGE, changes_page(log, manifest, config, built))
-    _put(version / FEED, feed(log, manifest, config))
+    for ed in EDITIONS:  # the log is one; each edition has its page of every change and its feed
+        _put(version / ed.folder / PAGE, changes_page(log, manifest, config, built, ed))
+        _put(version / ed.folder / FEED, feed(log, manifest, config, ed))
     return list(FILES)
 
 
@@ -227,29 +239,68 @@ def _newest(log: dict) -> list[dict]:
     return sorted(log["entries"], key=lambda e: (e["date"], e.get("logged", "")), reverse=True)
 
 
-def changes_page(log: dict, manifest: dict, config, built: datetime) -> str:
+def changes_page(log: dict, manifest: dict, config, built: datetime, ed: Edition = EN) -> str:
     from . import navigation
     from .checks import check_published
-    from .pages import SITE_TITLE, environment
+    from .pages import environment, words
 
-    entries = [_view(e, "") | {"online": e["page"] in manifest} for e in _newest(log)]
+    entries = [_view(e, "", ed, manifest) | {"online": navigation.published(manifest, e["page"], ed)}
+               for e in _newest(log)]
     # dated by the log, not the build: a build that changes nothing leaves this page as it was
     changed = datetime.fromisoformat(_updated(log)) if log["entries"] or log["published"] else built
     html = environment().get_template("changes.html.j2").render(
-        site_title=SITE_TITLE, root="", entries=entries, shown=SHOWN, built=utc_text(changed), charts=0)
-    check_published(html, f"reports/{PAGE}")
-    return navigation.stamp(html, navigation.blocks(config, manifest, PAGE))
+        **words(ed, "../" * ed.folder.count("/")), entries=entries, shown=SHOWN, built=utc_text(changed, ed.code),
+        charts=0)
+    check_published(html, f"reports/{ed.folder}{PAGE}")
+    return navigation.stamp(html, navigation.blocks(config, manifest, ed.folder + PAGE))
 
 
-def feed(log: dict, manifest: dict, config) -> str:
+def feed(log: dict, manifest: dict, config, ed: Edition = EN) -> str:
     """An Atom feed (RFC 4287) of every entry, newest first, each linking to its page's "What changed"."""
-    from .pages import SITE_TITLE, environment
+    from .pages import SITE_TITLE, environment, words
 
-    base = config.url or ""
-    entries = [_view(e, base) | {"updated": e["date"]} for e in _newest(log)]
-    site_id = config.url or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'storykit:' + SITE_TITLE)}"
+    base = config.url + ed.folder if config.url else ""
+    entries = [_view(e, base, ed, manifest) | {"updated": e["date"]} for e in _newest(log)]
+    # The English feed's id is the site's (as it always was); the Arabic one has its own.
+    site_id = config.url + ed.folder if config.url else \
+        f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'storykit:' + SITE_TITLE + (':' + ed.code if ed.folder else ''))}"
     return environment().get_template("feed.xml.j2").render(
-        site_title=SITE_TITLE, site_id=site_id, base=base, updated=_updated(log), entries=entries, shown=SHOWN)
+        **words(ed, ""), site_id=site_id, base=base, updated=_updated(log), entries=entries, shown=SHOWN)
+
+
+# What changed under a page's figures (`causes`), as the Arabic edition says it.
+CAUSES_AR = (
+    (r"the page's setting (\S+) went from (.*) to (.*)", "تغيّر إعداد الصفحة {0} من {1} إلى {2}"),
+    (r"a new release of (.*), from (.*)", "إصدار جديد من <span lang=\"en\">{0}</span> عن <span lang=\"en\">{1}</span>"),
+    (r"a new release of the source (.*)", "إصدار جديد من المصدر {0}"),
+    (r"the processed data it reads \((.*)\)", "البيانات المعالَجة التي تقرؤها ({0})"),
+    (r"its notebook, (.*)", "دفتر الملاحظات <span dir=\"ltr\">{0}</span>"),
+    (r"storykit's code, which makes the pages", "شيفرة storykit التي تصنع الصفحات"),
+    (r"the site went back to its version of (.*)", "عاد الموقع إلى نسخته الصادرة في {0}"),
+)
+
+
+def in_arabic(view: dict, manifest: dict) -> dict:
+    """An entry of the log as the Arabic edition shows it: the page's Arabic title, each figure named by
+    its Arabic sentence, the causes in Arabic; what has no Arabic stays English, marked so."""
+    from html import escape
+
+    from markupsafe import Markup
+
+    arabic = (manifest.get(view["page"]) or {}).get(AR.code) or {}
+    said = {(f["what"], tuple(f["source"])): f.get("what_ar") for f in arabic.get("facts", [])}
+    figures = [f | ({"what": w} if (w := said.get((f["what"], tuple(f["source"])))) else {"lang": "en"})
+               for f in view["figures"]]
+    causes = []
+    for cause in view["causes"]:
+        for pattern, ar in CAUSES_AR:
+            if m := re.fullmatch(pattern, cause):
+                causes.append(Markup(ar.format(*map(escape, m.groups()))))
+                break
+        else:
+            causes.append(Markup(f'<span lang="en">{escape(cause)}</span>'))
+    return view | {"title": arabic.get("title", view["title"]), "figures": figures, "causes": causes,
+                   "text": view.get("text_ar") or view.get("text"), "text_lang": None if view.get("text_ar") else "en"}
 
 
 def _updated(log: dict) -> str:

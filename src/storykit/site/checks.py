@@ -15,7 +15,8 @@ from urllib.parse import unquote, urlsplit
 from ..errors import StorykitError
 from ..notebook.contract import CHART_CLASS, DATA_SUFFIX, FACT_CLASS, PLOT_CLASS
 
-LOG_FILES = ("changes.json", "changes.html", "feed.xml")  # storykit.site.changes: what changed, and when
+# storykit.site.changes: what changed, and when (one log; its page and feed in each edition)
+LOG_FILES = ("changes.json", "changes.html", "feed.xml", "ar/changes.html", "ar/feed.xml")
 MAX_PAGE_BYTES = 250_000  # the shared assets aside (plotly.js, map shapes, the charts' pictures)
 
 
@@ -187,7 +188,7 @@ def check_version(folder: Path, pages: list[str], checked: set[str] = frozenset(
     The pages in `checked` (the very files of a version checked before) are only looked for."""
     problems = []
     logged = {rel for rel in LOG_FILES if (folder / rel).is_file()}  # the site's log of changes, if it has one
-    expected = set(pages) | {"index.html"}
+    expected = set(pages) | {"index.html", "ar/index.html"}  # each edition's index (storykit.site.edition)
     for rel in sorted(expected | logged):
         path = folder / rel
         if not path.is_file():

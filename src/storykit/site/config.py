@@ -23,6 +23,11 @@ class Config:
     lead: str = ""  # the story whose first chart leads the index
     url: str = ""  # where the site is published, ending in "/": pages name their canonical address
     reports: list[dict] = field(default_factory=list)
+    intro_ar: str = ""  # the index's introduction in the Arabic edition
+
+    def label(self, report: dict, arabic: bool = False) -> str:
+        """A report's name in the menu: its `title` (`title_ar` in Arabic), else "" (its page's title)."""
+        return report.get("title_ar" if arabic else "title", "")
 
     @property
     def names(self) -> list[str]:
@@ -65,7 +70,7 @@ def load_config(root: Path) -> Config:
                   kernel=site.get("kernel", "python3"), notebook_timeout=int(site.get("notebook_timeout", 3600)),
                   lock_wait=int(site.get("lock_wait", 1800)), workers=int(site.get("workers", 0)),
                   reuse_kernels=bool(site.get("reuse_kernels", True)), lead=lead, reports=reports,
-                  keep_versions=_keep_versions(path, site), url=_url(path, site))
+                  keep_versions=_keep_versions(path, site), url=_url(path, site), intro_ar=site.get("intro_ar", ""))
 
 
 def _keep_versions(path: Path, site: dict) -> int:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from .. import catalogue
 from ..atomic import atomic_path, write_text
-from ..notebook.contract import SITE_NAME
 from .checks import check_published
+from .edition import edition_of
 
 EMBED, DATA = "embed", "data"  # assets/embed/, assets/data/
 HEIGHT_MESSAGE = "storykit-embed-height"  # the key of the message an embed page posts to its parent
@@ -63,9 +63,9 @@ def publish(version: Path, out: str, root: str, page, html: str, *, url: str = "
         if found is None:
             continue
         figure = found.group()
-        name, said = chart_name(out, plot["id"]), about(figure)
+        name, said, t = chart_name(out, plot["id"]), about(figure), edition_of(page.edition).t
         _write_files(version, out, page, plot, figure, said, name, url)
-        added = _with_links(figure, said, root, name, url, plot["id"])
+        added = _with_links(figure, said, root, name, url, plot["id"], t)
         if n == 0 and share:  # the index, whose lead graphic this chart may be, takes its share image from it
             added = added.replace("<figure ", f'<figure data-share="{escape(share["url"])}" '
                                               f'data-share-alt="{escape(share["alt"])}" ', 1)
@@ -125,12 +125,12 @@ def metadata(said: dict, page, ids: list[str], *, story: str, embed: str, csv_na
         "publishers": list(dict.fromkeys(s.publisher for s in sources)),
         "licences": list(dict.fromkeys(s.licence for s in sources)),
         "attribution": " ".join(dict.fromkeys(s.attribution for s in sources)),
-        "site": SITE_NAME,
+        "site": edition_of(page.edition).t["site"],
     }
 
 
-def _licence(credit: str) -> str:
-    return next((part for part in credit.split(" \u00b7 ") if part.startswith("Licence:")), "")
+def _licence(credit: str, t: dict) -> str:
+    return next((part for part in credit.split(" \u00b7 ") if part.startswith(t["licence"] + ":")), "")
 
 
 def embed_page(figure: str, said: dict, page, *, story: str, csv_name: str | None = None) -> str:
@@ -143,16 +143,19 @@ def embed_page(figure: str, said: dict, page, *, story: str, csv_name: str | Non
     body = re.sub(r"<h[23]( class=\"sk-chart-title\"[^>]*>)(.*?)</h[23]>", r"<h1\1\2</h1>", body, count=1, flags=re.S)
     body = re.sub(r'(src|srcset)="[^"]*?assets/pictures/', r'\1="../pictures/', body)
     body = body.replace(' loading="lazy"', ' fetchpriority="high"')
-    licence = _licence(said.get("credit", ""))
-    link = (f'<a href="{escape(story)}" target="_top">{escape(page.title)}</a>, on {escape(SITE_NAME)}')
-    data = f' \u00b7 <a href="../{DATA}/{escape(csv_name)}" download>Data (CSV)</a>' if csv_name else ""
-    credit = (f'<p class="sk-embed-credit sk-generated">{escape(licence)}{". " if licence else ""}From {link}'
+    ed = edition_of(page.edition)
+    t = ed.t
+    licence = _licence(said.get("credit", ""), t)
+    link = t["from"].format(link=f'<a href="{escape(story)}" target="_top">{escape(page.title)}</a>',
+                            site=escape(t["site"]))
+    data = f' \u00b7 <a href="../{DATA}/{escape(csv_name)}" download>{t["data_csv"]}</a>' if csv_name else ""
+    credit = (f'<p class="sk-embed-credit sk-generated">{escape(licence)}{". " if licence else ""}{link}'
               f'{data}</p>\n')
     body = body.replace("</figcaption>", credit + "</figcaption>", 1)
     figure_json = chart_json(figure)
     keys = list(dict.fromkeys(t["geojson"] for t in figure_json.get("data", []) if isinstance(t.get("geojson"), str)))
     return pages.environment().get_template("embed.html.j2").render(
-        title=unescape(said.get("title", page.title)), site_title=SITE_NAME, figure=body, geometries=keys,
+        title=unescape(said.get("title", page.title)), **pages.words(ed, "../../"), figure=body, geometries=keys,
         plotly=assets.page_plotly(assets.trace_types(figure_json)))
 
 
@@ -163,19 +166,19 @@ def snippet(src: str, title: str, height: int) -> str:
     return f"{frame}\n{LISTENER}"
 
 
-def _with_links(figure: str, said: dict, root: str, name: str, url: str, dom_id: str) -> str:
+def _with_links(figure: str, said: dict, root: str, name: str, url: str, dom_id: str, t: dict) -> str:
     height = int(m.group(1)) if (m := re.search(r'class="sk-plot"[^>]*style="height:(\d+)px"', figure)) else 420
     embed_href = f"{root}assets/{EMBED}/{name}.html"
     code = snippet(address(f"assets/{EMBED}/{name}.html", url, root), said.get("title", ""), height + CHROME)
     meta = (f' <span class="sk-meta">\u00b7 <a href="{root}assets/{DATA}/{name}.metadata.json" '
-            f'type="application/json">Sources and licence (JSON)</a></span>')
-    share = (f'<div class="sk-share sk-generated">\n<a class="sk-alone" href="{embed_href}">The chart alone</a>\n'
-             f'<details class="sk-embed"><summary>Embed</summary>\n'
-             f'<label for="{dom_id}-embed">To show this chart on your own site, paste this code into your page. '
-             "The chart keeps its source and licence, and links back here.</label>\n"
-             f'<textarea id="{dom_id}-embed" class="sk-embed-code" readonly rows="5" spellcheck="false">'
+            f'type="application/json">{t["meta"]}</a></span>')
+    share = (f'<div class="sk-share sk-generated">\n<a class="sk-alone" href="{embed_href}">{t["alone"]}</a>\n'
+             f'<details class="sk-embed"><summary>{t["embed"]}</summary>\n'
+             f'<label for="{dom_id}-embed">{t["embed_label"]}</label>\n'
+             f'<textarea id="{dom_id}-embed" class="sk-embed-code" readonly rows="5" spellcheck="false" dir="ltr">'
              f"{escape(code)}</textarea>\n"
-             f'<p><button type="button" class="sk-copy" data-copy="{dom_id}-embed" hidden>Copy the code</button> '
+             f'<p><button type="button" class="sk-copy" data-copy="{dom_id}-embed" data-copied="{t["copied"]}" '
+             f'data-selected="{t["selected"]}" hidden>{t["copy"]}</button> '
              '<span class="sk-copied" aria-live="polite"></span></p>\n</details>\n</div>\n')
     # The page's download is the file beside its metadata (the notebook's, which has no site, is inline).
     figure = re.sub(r'href="data:text/csv;[^"]*"', f'href="{root}assets/{DATA}/{name}.csv"', figure, count=1)

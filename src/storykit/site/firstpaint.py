@@ -53,7 +53,7 @@ DRAW = """async ([figure, widths, height]) => {
   figure.data.forEach((trace, i) => { trace.uid = trace.uid || "t" + i; });  // not random: the same each build
   const drawn = [];
   for (const width of widths) {
-    const url = await Plotly.toImage({data: figure.data, layout: figure.layout, config: {}},
+    const url = await Plotly.toImage({data: figure.data, layout: figure.layout, config: figure.config || {}},
                                      {format: "svg", width: width, height: height});
     drawn.push(decodeURIComponent(url.slice(url.indexOf(",") + 1)));
   }
@@ -191,6 +191,9 @@ def height_of(figure: dict) -> int:
 def _drawable(figure: dict) -> tuple[dict, dict[str, dict]]:
     """What the worker draws (data and layout, each map's shapes named by their key) and those shapes."""
     drawable, shapes = {"data": [dict(t) for t in figure.get("data", [])], "layout": figure.get("layout", {})}, {}
+    # Its language (an Arabic chart's month names and digits, storykit.arabic.CONFIG), nothing else of its config.
+    if locale := {k: v for k, v in figure.get("config", {}).items() if k in ("locale", "locales")}:
+        drawable["config"] = locale
     for trace in drawable["data"]:
         if isinstance(trace.get("geojson"), dict):
             trace["geojson"] = geometry_key(shapes_of := trace["geojson"])

@@ -27,9 +27,9 @@ def layer_digest(processed: Path) -> str:
         return "missing"
 
 
-def fan_map(config: Config, manifest: dict, processed: Path) -> dict | None:
+def fan_map(config: Config, manifest: dict, processed: Path, arabic: bool = False) -> dict | None:
     """{"folder", "svg", "sources"} for the first fan-out whose values are places of the layer and that
-    has a published page; None if there is none (or no layer)."""
+    has a published page (in Arabic, `arabic`: a page with an Arabic edition); None if there is none."""
     try:
         layer = json.loads((processed / LAYER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -40,16 +40,19 @@ def fan_map(config: Config, manifest: dict, processed: Path) -> dict | None:
         if not fan or not {str(v) for v in fan["pages"].values()} <= set(places):
             continue
         folder = fan.get("folder", r["name"])
-        links = {str(v): (f"{folder}/{k}.html", manifest[f"{folder}/{k}.html"]["title"])
-                 for k, v in fan["pages"].items() if f"{folder}/{k}.html" in manifest}
+        entries = {str(v): manifest.get(f"{folder}/{k}.html") for k, v in fan["pages"].items()}
+        entries = {v: (e.get("ar") if arabic else e) for v, e in entries.items() if e}
+        hrefs = {str(v): f"{folder}/{k}.html" for k, v in fan["pages"].items()}
+        links = {v: (hrefs[v], e["title"]) for v, e in entries.items() if e}
         if links:
-            return {"folder": folder, "svg": svg(places, links, r.get("title", r["name"])),
-                    "sources": _sources(processed)}
+            label = config.label(r, arabic) or r["name"]
+            return {"folder": folder, "svg": svg(places, links, label, arabic), "sources": _sources(processed)}
     return None
 
 
-def svg(places: dict, links: dict, label: str) -> str:
-    """The map: `places` {code: GeoJSON feature}, `links` {code: (href, title)} for those with a page."""
+def svg(places: dict, links: dict, label: str, arabic: bool = False) -> str:
+    """The map: `places` {code: GeoJSON feature}, `links` {code: (href, title)} for those with a page;
+    its names in Arabic with `arabic`."""
     codes = list(places)
     shapes = [_polygons(places[c]["geometry"]) for c in codes]  # [polygon: [ring: [(lon, lat)]]] per place
     xs = [x for polys in shapes for poly in polys for ring in poly for x, _ in ring]
@@ -63,11 +66,11 @@ def svg(places: dict, links: dict, label: str) -> str:
     simple = _simplified([ring for polys in shapes for poly in polys for ring in poly], TOLERANCE * scale)
     total = sum(abs(_area(poly[0])) for polys in shapes for poly in polys)
     parts = [f'<svg class="place-map-svg" viewBox="0 0 {WIDTH} {height}" role="group" '
-             f'aria-label="{escape(label)}: a map">']
+             f'aria-label="{escape(label)}: {"خريطة" if arabic else "a map"}">']
     names = []  # drawn over every shape, so that no neighbour covers one; the links carry the names
     for code, polys in zip(codes, shapes):
         d = "".join(_path(r) for r in (simple.pop(0) for poly in polys for _ in poly) if len(r) >= 3)
-        name = places[code].get("properties", {}).get("name_en") or code
+        name = places[code].get("properties", {}).get("name_ar" if arabic else "name_en") or code
         if sum(abs(_area(poly[0])) for poly in polys) / total >= LABELLED:
             x, y = _inside(max(polys, key=lambda poly: abs(_area(poly[0]))))
             names.append(f'<text x="{_n(x)}" y="{_n(y)}">{escape(name)}</text>')

@@ -10,6 +10,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .. import arabic
 from ..atomic import write_text
 from ..errors import StorykitError
 from ..paths import project_root
@@ -71,9 +72,12 @@ def describe(record: dict, now: datetime | None = None, online: Path | None = No
     return lines
 
 
-def utc_text(when: datetime | str) -> str:
-    """'2 December 2026, 13:54 UTC': a time as pages show it to readers (an ISO text is read first)."""
+def utc_text(when: datetime | str, lang: str = "en") -> str:
+    """'2 December 2026, 13:54 UTC': a time as pages show it to readers (an ISO text is read first); in
+    Arabic (`lang` "ar"), '2 كانون الأول 2026، 13:54 بتوقيت غرينتش'."""
     when = (datetime.fromisoformat(when) if isinstance(when, str) else when).astimezone(timezone.utc)
+    if lang == arabic.CODE:
+        return f"{arabic.day_text(when)}، {when:%H:%M} بتوقيت غرينتش"
     return f"{when.day} {when:%B %Y}, {when:%H:%M} UTC"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..atomic import write_text
 from ..errors import StorykitError
 from . import assets, changes, freeze, publish, reuse
-from .checks import check_page
+from .checks import PageError, check_page
 from .config import Config
 from .index import index_key
 from .plan import Job
@@ -48,6 +48,7 @@ class Run:
     built: datetime | None = None
     assets: dict = field(default_factory=dict)  # the site's assets by name, each written once a page needs it
     pictures: object = None  # the charts' pictures (storykit.site.firstpaint.Pictures), in the new version's assets
+    arabic_failures: dict = field(default_factory=dict)  # {page: why its Arabic edition was not published}
 
     @property
     def work(self) -> Path:
@@ -166,6 +167,7 @@ def _check_fresh(run: Run, made: list[Job], fresh: dict, failures: dict) -> list
     put back as it was, which may break a page linking it: check again until none fails. The pages
     that passed go into the manifest."""
     entries = {j.output: _entry(j, fresh[j.output][0], run.built) for j in made}
+    _check_arabic(run, made, entries)
     while True:
         refused = {}
         for job in made:
@@ -188,37 +190,79 @@ def _check_fresh(run: Run, made: list[Job], fresh: dict, failures: dict) -> list
     return [j.output for j in made]
 
 
+def _check_arabic(run: Run, made: list[Job], entries: dict) -> None:
+    """The Arabic pages made pass the same check as the English; one that fails is not published."""
+    from .edition import AR
+
+    for job in made:
+        if (ar := entries[job.output].get(AR.code)) is None:
+            continue
+        out = AR.folder + job.output
+        html = (run.version / out).read_text(encoding="utf-8")
+        if problems := check_page(html, out, run.version, ar, coming=("index.html", AR.folder + "index.html")
+                                  + changes.FILES):
+            del entries[job.output][AR.code]
+            _no_arabic(run, job.output, f"{job.label}: the Arabic page failed its check: {'; '.join(problems)}.")
+
+
 def _put_back(run: Run, out: str) -> None:
-    """The page as the published site has it (or none, if it was never published)."""
+    """The page as the published site has it (or none, if it was never published), in both editions."""
+    from .edition import AR
+
+    if (arabic := run.version / (AR.folder + out)).is_file():
+        arabic.unlink()
+        if (previous := start_from(run)) is not None and (previous / AR.folder / out).is_file():
+            os.link(previous / AR.folder / out, arabic)
     (run.version / out).unlink()
     if (previous := start_from(run)) is not None and (previous / out).is_file():
         os.link(previous / out, run.version / out)
 
 
 def _make_page(run: Run, job: Job, nb):
+    """The page in English, then in Arabic (ar/<page>). A page whose Arabic cannot be published (missing,
+    out of step with the English, or failing a check) publishes in English alone, and the build says why."""
+    from .edition import AR, EN
+
+    page = _make_edition(run, job, nb, EN)
+    try:
+        page.arabic = _make_edition(run, job, nb, AR)
+    except PageError as e:
+        _no_arabic(run, job.output, str(e))
+    return page
+
+
+def _no_arabic(run: Run, out: str, why: str) -> None:
+    from .edition import AR
+
+    (run.version / (AR.folder + out)).unlink(missing_ok=True)  # no Arabic page out of step with the English
+    run.arabic_failures[out] = why
+    run.log(f"  not published in Arabic: {why}")
+
+
+def _make_edition(run: Run, job: Job, nb, edition):
     from . import embeds, pages, sharecard
     from .checks import check_published
 
-    page = pages.collect(nb, job.where)
-    for line in page.left_out:
+    page = pages.collect(nb, job.where, edition)
+    out, root = edition.folder + job.output, "../" * edition.folder.count("/") + job.root
+    for line in page.left_out if not edition.folder else ():
         run.log(f"  not on the page: {line}; only page(), say() and charts.show() reach readers")
-    share = sharecard.for_page(run.version, page.title, page.body, page.plots,  # the page's og:image
-                               assets.plotly_file(assets.page_plotly(page.traces)), summary=page.summary_html,
-                               root=job.root, site_url=run.config.url)
-    html = pages.render(page, root=job.root, built=run.built, notebook=f"notebooks/{job.notebook}",
+    share = sharecard.for_page(run.version, page, assets.plotly_file(assets.page_plotly(page.traces)),  # og:image
+                               root=root, site_url=run.config.url)
+    html = pages.render(page, root=root, built=run.built, notebook=f"notebooks/{job.notebook}",
                         parameters=job.parameters, pictures=run.pictures, share=share)
     # Each chart's embed page, CSV and metadata, and the links to them beside it.
-    html = embeds.publish(run.version, job.output, job.root, page, html, url=run.config.url, share=share)
+    html = embeds.publish(run.version, out, root, page, html, url=run.config.url, share=share)
     # Named by what they are drawn from, so a file there is the same picture; the pictures of a page
     # refused below go with the assets no page uses.
     for name, svg in run.pictures.take().items():
         write_text(svg, run.version / "assets" / assets.PICTURES / name)
-    check_published(html, job.where, local=(str(run.root),))
+    check_published(html, f"{job.where} ({edition.name})" if edition.folder else job.where, local=(str(run.root),))
     put_asset(run, assets.page_plotly(page.traces))
     for key, geojson in page.geometries.items():  # named by their hash: an existing file is the same shapes
         if not (asset := run.version / "assets" / f"{key}.js").is_file():
             write_text(assets.geometry_asset(key, geojson), asset)
-    write_text(html, run.version / job.output)  # a new file: the published version keeps its own
+    write_text(html, run.version / out)  # a new file: the published version keeps its own
     return page
 
 
@@ -241,6 +285,9 @@ def put_asset(run: Run, name: str) -> None:
 
 
 def _entry(job: Job, page, built) -> dict:
+    """The page's manifest entry; its Arabic edition's under "ar", if it was made."""
+    ar = page.arabic and {"title": page.arabic.title, "summary_html": page.arabic.summary_html,
+                          "as_of": page.arabic.as_of, "facts": page.arabic.facts, "charts": page.arabic.charts}
     return {"report": job.report, "group": job.group, "title": page.title, "summary_html": page.summary_html,
             "as_of": page.as_of, "facts": page.facts, "sources": page.sources, "charts": page.charts,
-            "built": built.isoformat(timespec="seconds"), "parameters": job.parameters}
+            "built": built.isoformat(timespec="seconds"), "parameters": job.parameters} | ({"ar": ar} if ar else {})

@@ -9,54 +9,87 @@ list of stories rewrites the menus of pages it does not make again, and a page m
 run, without a kernel, gets them like any other.
 """
 
+import re
 from pathlib import Path
 
 from ..atomic import write_text
-from . import marks
+from . import edition, marks
 from .config import Config
+from .edition import AR, EDITIONS, EN, Edition
 
-PLACES = ("links", "menu", "foot")  # the canonical address in <head>; the menu; the links at the foot
+PLACES = ("links", "menu", "foot", "other")  # the canonical address in <head>; the menu; the links at the foot;
+# the link to the page in the other edition
 
 
-def menu(config: Config, manifest: dict) -> list[dict]:
-    """The menu's entries in the order of reports.toml, for the published pages only: a story is
-    {"label", "href", "title", "pages": [its page]}; a fan-out is one entry for all its pages,
-    leading to their list on the index ({"label", "href", "pages", "section": True})."""
+def menu(config: Config, manifest: dict, ed: Edition = EN) -> list[dict]:
+    """The menu's entries of the edition `ed` in the order of reports.toml, for its published pages only:
+    a story is {"label", "href", "title", "pages": [its page]}; a fan-out is one entry for all its pages,
+    leading to their list on the index ({"label", "href", "pages", "section": True}). Paths are the
+    English ones: each edition's pages have the same, under its folder."""
     entries = []
     for r in config.reports:
         fan = r.get("fan_out")
         if fan:
             folder = fan.get("folder", r["name"])
-            outs = [f"{folder}/{p}.html" for p in fan["pages"] if f"{folder}/{p}.html" in manifest]
+            outs = [f"{folder}/{p}.html" for p in fan["pages"] if published(manifest, f"{folder}/{p}.html", ed)]
             if outs:
-                entries.append({"label": r.get("title", r["name"]), "href": f"index.html#{folder}",
+                entries.append({"label": config.label(r, ed is AR) or r["name"], "href": f"index.html#{folder}",
                                 "pages": outs, "section": True})
-        elif (out := f"{r['name']}.html") in manifest:
-            title = manifest[out]["title"]
-            entries.append({"label": r.get("title") or title, "href": out, "title": title, "pages": [out]})
+        elif published(manifest, out := f"{r['name']}.html", ed):
+            title = title_of(manifest[out], ed)
+            entries.append({"label": config.label(r, ed is AR) or title, "href": out, "title": title, "pages": [out]})
     return entries
 
 
-def blocks(config: Config, manifest: dict, out: str, entries: list[dict] | None = None) -> dict[str, str]:
-    """What goes in each place of the page `out` ("index.html" for the index), as HTML."""
-    from .pages import SITE_TITLE, environment
+def published(manifest: dict, out: str, ed: Edition) -> bool:
+    """Whether the page `out` (its English path) is published in the edition `ed`."""
+    return out in manifest and (ed is EN or bool(manifest[out].get(AR.code)))
 
-    entries = menu(config, manifest) if entries is None else entries
+
+def title_of(entry: dict, ed: Edition) -> str:
+    return entry[AR.code]["title"] if ed is AR else entry["title"]
+
+
+def blocks(config: Config, manifest: dict, out: str, entries: list[dict] | None = None) -> dict[str, str]:
+    """What goes in each place of the page `out` of either edition ("index.html" for the index,
+    "ar/index.html" for the Arabic one), as HTML."""
+    from .pages import environment
+
+    ed, own = edition.of(out), edition.english(out)
+    entries = menu(config, manifest, ed) if entries is None else entries
     macros = environment().get_template("navigation.html.j2").module
     root = "../" * out.count("/")
-    address = config.url + ("" if out == "index.html" else out) if config.url else ""
+    home = root + ed.folder
     foot = ""
-    mine = next((e for e in entries if out in e["pages"]), None)
+    mine = next((e for e in entries if own in e["pages"]), None)
     if mine and mine.get("section"):
-        at = mine["pages"].index(out)
-        pages = [{"href": p, "title": manifest[p]["title"], "current": p == out} for p in mine["pages"]]
-        foot = macros.profiles(root, mine["label"], pages, _near(pages, at))
+        at = mine["pages"].index(own)
+        pages = [{"href": p, "title": title_of(manifest[p], ed), "current": p == own} for p in mine["pages"]]
+        foot = macros.profiles("../" * own.count("/"), mine["label"], pages, _near(pages, at), ed.t)
     elif mine:
         stories = [e for e in entries if not e.get("section")]
-        foot = macros.pager(root, _near([{"href": e["href"], "title": e["title"]} for e in stories],
-                                        stories.index(mine)))
-    return {"links": str(macros.links(address, root)), "menu": str(macros.menu(SITE_TITLE, root, entries, out)),
-            "foot": str(foot)}
+        foot = macros.pager("../" * own.count("/"), _near([{"href": e["href"], "title": e["title"]} for e in stories],
+                                                          stories.index(mine)), ed.t)
+    editions = [e for e in EDITIONS if own in ("index.html",) + changes_pages() or published(manifest, own, e)]
+    alternates = [{"code": e.code, "href": _address(config, e.folder + own, root)} for e in editions] \
+        if len(editions) > 1 else []
+    other = next(({"href": root + e.folder + own, "code": e.code, "dir": e.dir, "label": ed.t["other_edition"]}
+                  for e in editions if e is not ed), None)
+    return {"links": str(macros.links(_address(config, out, "") if config.url else "", home, ed.t, alternates)),
+            "menu": str(macros.menu(ed.t["site"], home, entries, own)), "foot": str(foot),
+            "other": str(macros.other(other))}
+
+
+def changes_pages() -> tuple[str, ...]:
+    from .checks import LOG_FILES
+
+    return tuple(f for f in LOG_FILES if f.endswith(".html"))
+
+
+def _address(config: Config, path: str, root: str) -> str:
+    """The page at `path` (from the site's root): absolute under the site's address (an index as its
+    folder), else relative."""
+    return config.url + re.sub(r"(^|/)index\.html$", r"\1", path) if config.url else root + path
 
 
 def _near(items: list[dict], at: int) -> dict:
@@ -77,25 +110,27 @@ def stamp(html: str, filled: dict[str, str]) -> str:
         elif name == "foot":
             k = html.rfind("</main>")
             html = html[:k] + block + "\n" + html[k:] if k >= 0 else html
+        elif name == "other":
+            html = html.replace("</header>", f"{block}\n</header>", 1)
         else:
-            a = html.find('<nav aria-label="Site">')
+            a = html.find('<nav aria-label="')
+            a = html.find(">", a) + 1 if a >= 0 else -1
             b = html.find("</nav>", a)
-            if a >= 0 and b >= 0:
-                a += len('<nav aria-label="Site">')
+            if a > 0 and b >= 0:
                 html = html[:a] + block + html[b:]
     return html
 
 
 def stamp_site(config: Config, manifest: dict, version: Path) -> list[str]:
-    """Fill the places of every page of the version; a page whose links are as they were is left as it
-    is (the very file of the version before). Returns the pages rewritten."""
-    entries, changed = menu(config, manifest), []
-    for out in manifest:
+    """Fill the places of every page of the version, in both editions; a page whose links are as they
+    were is left as it is (the very file of the version before). Returns the pages rewritten."""
+    entries, changed = {e.code: menu(config, manifest, e) for e in EDITIONS}, []
+    for out in edition.pages(manifest):
         path = version / out
         if not path.is_file():
             continue
         html = path.read_text(encoding="utf-8")
-        new = stamp(html, blocks(config, manifest, out, entries))
+        new = stamp(html, blocks(config, manifest, out, entries[edition.of(out).code]))
         if new != html:
             write_text(new, path)  # a new file: the version before keeps its own
             changed.append(out)

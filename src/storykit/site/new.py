@@ -41,22 +41,30 @@ CELLS = [
         shown = toll[toll["year"] > toll["year"].max() - years][["year", "deaths_best"]]
         first, last = int(shown["year"].min()), int(shown["year"].max())
         total = fact(int(shown["deaths_best"].sum()), source=SOURCE, headline=True,
-                     what=f"battle deaths in Syria, {first}–{last} (UCDP best estimate)")
+                     what=f"battle deaths in Syria, {first}–{last} (UCDP best estimate)",
+                     what_ar=f"قتلى المعارك في سوريا، {first}–{last} (التقدير الأرجح لبرنامج أوبسالا)")
+        # Every text has its Arabic beside it, with the same {fields}; the chart's strings are in AR.
+        AR = {"Battle deaths": "قتلى المعارك", "year": "السنة", "deaths_best": "قتلى المعارك (التقدير الأرجح)"}
 
         # Once, near the top: the page's title, its summary (at most three figures) and the date the data runs to.
-        page(title="Battle deaths in Syria, year by year", as_of=last,
-             summary="UCDP counted {total} battle deaths in Syria from {a} to {b}.", total=total, a=str(first),
-             b=str(last))
+        page(title="Battle deaths in Syria, year by year", title_ar="قتلى المعارك في سوريا، سنة بعد سنة", as_of=last,
+             summary="UCDP counted {total} battle deaths in Syria from {a} to {b}.",
+             summary_ar="أحصى برنامج أوبسالا لبيانات النزاعات (UCDP) {total} من قتلى المعارك في سوريا من {a} إلى {b}.",
+             total=total, a=str(first), b=str(last))
     """),
     ("markdown", "## Year by year"),
+    ("markdown", "## سنة بعد سنة"),
     ("code", """
         worst = shown.loc[shown["deaths_best"].idxmax()]
-        say("The deadliest of these years was {year}, with {deaths} battle deaths.", year=str(int(worst["year"])),
+        say("The deadliest of these years was {year}, with {deaths} battle deaths.",
+            "كان عام {year} أكثر هذه السنوات دموية، إذ بلغ عدد قتلى المعارك فيه {deaths}.",
+            year=str(int(worst["year"])),
             deaths=fact(int(worst["deaths_best"]), source=SOURCE, what=f"battle deaths in {int(worst['year'])}"))
         fig = px.bar(shown, x="year", y="deaths_best", labels={"year": "", "deaths_best": "Battle deaths"})
-        show(fig, shown, title="Battle deaths in Syria each year", source=SOURCE,
+        show(fig, shown, title=md("Battle deaths in Syria each year", "قتلى المعارك في سوريا كل عام"), source=SOURCE,
              subtitle=md("The last {n} years of UCDP's yearly table, best estimate",
-                         n=fact(years, source=PARAMETER, what="years the chart shows")))
+                         "السنوات الـ{n} الأخيرة في جدول UCDP السنوي، التقدير الأرجح",
+                         n=fact(years, source=PARAMETER, what="years the chart shows")), words=AR)
     """),
 ]
 

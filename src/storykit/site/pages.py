@@ -17,14 +17,16 @@ from pathlib import Path
 
 import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from .. import catalogue
+from .. import arabic, catalogue
 from ..facts import NOTED, is_noted, iso_day
 from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TAG, PLOTLY_MIME, SITE_NAME, cell_label,
                                  cell_source, for_the_page, is_injected, plot_id, tags)
 from ..notebook.prose import check_prose, plain_text
 from . import assets
 from .checks import PageError, strip_ansi
+from .edition import AR, EN, Edition, NoArabicPage, arabic_follows, arabic_output, edition_of, in_arabic  # noqa: F401
 from .history import utc_text
 from .parameters import defaults
 
@@ -50,6 +52,8 @@ class Page:
     traces: list[str] = field(default_factory=list)  # the trace types the charts draw: they choose the plotly.js
     plots: list[dict] = field(default_factory=list)  # each chart's {"id": its plot div's id, "figure": its JSON}
     left_out: list[str] = field(default_factory=list)  # the reporter's own outputs, which never reach the page
+    edition: str = EN.code  # the language it is written in (storykit.site.edition)
+    arabic: "Page | None" = None  # the same page in Arabic, once made
 
     @property
     def headlines(self) -> list[dict]:
@@ -61,8 +65,9 @@ class Page:
         return out
 
 
-def collect(nb: nbformat.NotebookNode, where: str) -> Page:
-    """Check an executed notebook and render its publishable part; raise PageError if it must not publish."""
+def collect(nb: nbformat.NotebookNode, where: str, edition: Edition = EN) -> Page:
+    """Check an executed notebook and render its publishable part in `edition`'s language; raise PageError
+    if it must not publish (NoArabicPage if only its Arabic edition must not)."""
     declared = []
     facts: list[dict] = []
     sources: list[str] = []
@@ -76,6 +81,11 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
         at = f"{where}, {cell_label(nb, index)}"
         refuse_written_parameters(cell, at, days)
         if cell.cell_type == "markdown":
+            if not cell.source.strip() or (edition is EN and in_arabic(cell)):
+                continue  # the Arabic edition's text
+            if edition is AR and not in_arabic(cell):
+                arabic_follows(nb, index, at)  # its Arabic, the next cell, is the Arabic page's
+                continue
             check_prose(_markdown(cell.source), [], at)
             kept_cells.append(cell)
             continue
@@ -87,6 +97,8 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
                 message = strip_ansi(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
                 raise PageError(f"{at}: the notebook stopped with {message}")
             meta = out.get("metadata", {}).get(META_KEY)
+            if meta is not None and edition is AR:
+                meta, out = arabic_output(meta, out, at)
             if meta is None:
                 if PLOTLY_MIME in out.get("data", {}):
                     raise PageError(f"{at}: a chart was shown with fig.show(), which a page cannot keep; "
@@ -127,17 +139,19 @@ def collect(nb: nbformat.NotebookNode, where: str) -> Page:
     check_prose(f"<h1>{escape(meta['title'])}</h1>", [], at)
     summary_html = _summary_html(meta, at)
     unique = list({(f["text"], f["what"], tuple(f["source"])): f for f in facts}.values())
+    if edition is AR:
+        unique = [f if f.get("what_ar") else f | {"what_ar": f.get("sentence", "")} for f in unique]
     return Page(title=meta["title"], summary_html=summary_html, as_of=meta["as_of"],
                 body=outline(_body(kept_cells)), sources=list(dict.fromkeys(sources)),
                 facts=unique, charts=charts, geometries=geometries, traces=sorted(traces), plots=plots,
-                left_out=list(dict.fromkeys(left_out)))
+                left_out=list(dict.fromkeys(left_out)), edition=edition.code)
 
 
 # --- prose that writes out a parameter -----------------------------------------------------------
 # A page whose text writes "30 December 2016" where a parameter says 2016-12-30 would contradict
 # itself once built with another value: the text must take the date from the parameter.
 
-PROSE_CALLS = {"say": ("template",), "md": ("template",), "page": ("title", "summary"),
+PROSE_CALLS = {"say": ("template",), "md": ("template",), "page": ("title", "summary", "title_ar", "summary_ar"),
                "show": ("title", "subtitle", "notes")}  # the calls whose text reaches the page, by argument
 
 
@@ -157,10 +171,11 @@ def date_parameters(nb) -> dict[str, list[date]]:
 
 def written_day(day: date) -> re.Pattern:
     """The ways prose writes a day: 2016-12-30, 30 December 2016 (as format_date does), December 30, 2016,
-    and the same with the month abbreviated or the day as 30th."""
+    and the same with the month abbreviated or the day as 30th; in Arabic, 30 كانون الأول 2016."""
     month = rf"(?:{day:%B}|{day:%b}\.?)"
     dd = rf"0?{day.day}(?:st|nd|rd|th)?"
     return re.compile(rf"(?<![\d-]){day:%Y-%m-%d}(?![\d-])"
+                      rf"|(?<!\d)0?{day.day}\s+{arabic.MONTHS[day.month - 1]}\s+{day.year}(?!\d)"
                       rf"|(?<!\d){dd}\s+{month},?\s+{day.year}(?!\d)"
                       rf"|\b{month}\s+{dd},?\s+{day.year}(?!\d)", re.I)
 
@@ -211,8 +226,8 @@ def _prose_texts(cell) -> list[str]:
         if name not in PROSE_CALLS:
             continue
         args = [k.value for k in call.keywords if k.arg in PROSE_CALLS[name]]
-        if PROSE_CALLS[name] == ("template",) and call.args:
-            args.append(call.args[0])
+        if PROSE_CALLS[name] == ("template",):
+            args += call.args[:2]  # the English template and its Arabic
         texts += [n.value for a in args for n in ast.walk(a)
                   if isinstance(n, ast.Constant) and isinstance(n.value, str)]
     return texts
@@ -319,12 +334,21 @@ def render(page: Page, *, root: str = "", built: datetime | None = None, noteboo
             phone, desktop = [(f"{root}assets/{assets.PICTURES}/{name}", w, h) for name, w, h in drawn]
             body = assets.with_static(body, plot["id"], phone, desktop, lazy=n > 0)  # the first on screen at once
     sources = [catalogue.get(s) for s in page.sources]
+    ed = edition_of(page.edition)
     return environment().get_template("page.html.j2").render(
-        site_title=SITE_TITLE, root=root, page=page, body=body,
-        facts=[f | {"publishers": publishers(f)} for f in page.facts], built=utc_text(built or now()), sources=sources,
-        notebook=notebook, parameters=parameters or {}, charts=page.charts, geometries=list(page.geometries),
-        plotly=plotly, standfirst=plain_text(page.summary_html), share=share,
+        **words(ed, root), page=page, body=body, facts=[f | by_whom(f, ed) for f in page.facts],
+        built=utc_text(built or now(), ed.code), sources=sources, notebook=notebook, parameters=parameters or {},
+        charts=page.charts, geometries=list(page.geometries), plotly=plotly, standfirst=plain_text(page.summary_html),
+        share=share,
     )
+
+
+def words(ed: Edition, root: str) -> dict:
+    """What every template knows of its page's edition: its words (`t`), its title, its language and
+    direction (`ed`), the root of the site (`root`, for assets) and of the edition (`home`, for pages)."""
+    rtl = ed.dir == "rtl"  # on a page read right to left, English names and code are marked to read left to right
+    return {"ed": ed, "t": ed.t, "site_title": ed.t["site"], "root": root, "home": root + ed.folder,
+            "en": Markup(' lang="en" dir="ltr"') if rtl else "", "ltr": Markup(' dir="ltr"') if rtl else ""}
 
 
 
@@ -342,31 +366,40 @@ def prepare_assets(warm: bool = True) -> dict[str, str]:
     return assets.site_assets()
 
 
-def publishers(fact: dict) -> str:
+def by_whom(fact: dict, ed: Edition) -> dict:
+    """A figure's publishers, and their language when it is not the page's (English names on an Arabic page)."""
+    text = publishers(fact, ed)
+    return {"publishers": text, "publishers_lang": "en" if ed is AR and not arabic.is_arabic(text) else ""}
+
+
+def publishers(fact: dict, ed: Edition = EN) -> str:
     """Who a figure comes from, by publisher; a page's own setting (a parameter) says so; a value that is
-    not a figure (storykit.facts.noted) gives its reason instead."""
+    not a figure (storykit.facts.noted) gives its reason instead (in Arabic: that it is none)."""
     if is_noted(fact):
-        return fact[NOTED]
-    names = [catalogue.get(s).publisher if s != PARAMETER else "this page's setting" for s in fact["source"]]
+        return fact[NOTED] if ed is EN else ed.t["not_figure"]
+    names = [catalogue.get(s).publisher if s != PARAMETER else ed.t["setting"] for s in fact["source"]]
     return "; ".join(dict.fromkeys(names))
 
 
 def render_index(*, intro: str, stories: list[dict], groups: list[dict], headlines: list[dict],
                  built: datetime | None = None, stale: list[dict] = (), lead: dict | None = None,
-                 share: dict | None = None) -> str:
+                 edition: Edition = EN) -> str:
     """The index: the story, the headline figures, links to every report and every governorate.
 
     Each story is {"href", "page": Page}; each group is {"title", "pages": [{"href", "page"}]};
     each headline is a fact record with "href" and "report" added. A story or page may carry a
     "notice" ({"as_of", "failed"}: its last update failed); `stale` lists sources with newer figures
     due ({"publisher", "title", "covers_to"}). `lead` is a story's first chart as published
-    ({"html", "plotly", "geometries", "href", "title"}): the index's lead graphic.
+    ({"html", "plotly", "geometries", "href", "title", "share"}): the index's lead graphic, whose share
+    image is the index's. `edition` is the index's language: each edition has its own.
     """
-    headlines = [h | {"publishers": publishers(h)} for h in headlines]
+    headlines = [h | by_whom(h, edition) for h in headlines]
+    root = "../" * edition.folder.count("/")
     html = environment().get_template("index.html.j2").render(
-        site_title=SITE_TITLE, root="", intro=intro, stories=stories, groups=groups, headlines=headlines,
-        built=utc_text(built or now()), charts=1 if lead else 0, geometries=lead["geometries"] if lead else [],
-        plotly=lead and lead["plotly"], stale=stale, lead=lead, share=share,
+        **words(edition, root), intro=intro, stories=stories, groups=groups, headlines=headlines,
+        built=utc_text(built or now(), edition.code), charts=1 if lead else 0,
+        geometries=lead["geometries"] if lead else [], plotly=lead and lead["plotly"], stale=stale, lead=lead,
+        share=lead and lead.get("share"),
     )
     recorded = [f for s in stories for f in s["page"].facts] + headlines
     check_prose(_main(html), recorded, "the index page", generated_ok=True)

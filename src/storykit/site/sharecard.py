@@ -19,9 +19,10 @@ from html import escape, unescape
 from pathlib import Path
 
 from ..atomic import atomic_path
-from ..notebook.contract import SITE_NAME
+from .. import arabic
 from ..notebook.prose import plain_text
 from . import embeds, firstpaint
+from .edition import edition_of
 
 WIDTH, HEIGHT = 1200, 630
 MAX_BYTES = 400_000  # what the larger sharing services accept without shrinking it themselves
@@ -31,15 +32,15 @@ FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "
 _told: list[str] = []  # said once per build process
 
 
-def for_page(version: Path, title: str, body: str, plots: list[dict], plotly: Path, *, summary: str = "",
-             root: str = "", site_url: str = "") -> dict | None:
-    """The share image of a page ({"url", "alt", "width", "height"}), drawn into `version`/assets/share/
-    unless it is there already; None without Chromium."""
-    lead = plots[0] if plots else None
-    summary = plain_text(summary)
-    about = embeds.about(body, lead["id"]) if lead else {}
+def for_page(version: Path, page, plotly: Path, *, root: str = "", site_url: str = "") -> dict | None:
+    """The share image of a page (storykit.site.pages.Page; {"url", "alt", "width", "height"}), drawn into
+    `version`/assets/share/ unless it is there already, in the page's language; None without Chromium."""
+    ed = edition_of(page.edition)
+    title, lead = page.title, page.plots[0] if page.plots else None
+    about = embeds.about(page.body, lead["id"]) if lead else {}
     words = {"title": title, "chart": about.get("title", ""), "credit": about.get("credit", ""),
-             "summary": "" if lead else summary, "site": SITE_NAME}
+             "summary": "" if lead else plain_text(page.summary_html), "site": ed.t["site"], "lang": ed.code,
+             "dir": ed.dir}
     version_of = firstpaint._worker.chromium_version()
     if version_of is None:
         _tell("No share images (og:image) for the pages either: they are drawn by Chromium too.")
@@ -56,8 +57,8 @@ def for_page(version: Path, title: str, body: str, plots: list[dict], plotly: Pa
             return None
         with atomic_path(path) as tmp:
             tmp.write_bytes(png)
-    alt = (f"The chart \u201c{words['chart']}\u201d from \u201c{title}\u201d, with its source" if lead
-           else f"\u201c{title}\u201d, {words['site']}")
+    alt = (ed.t["card_alt"].format(chart=words["chart"], title=title) if lead
+           else f"\u201c{title}\u201d، {words['site']}" if ed.dir == "rtl" else f"\u201c{title}\u201d, {words['site']}")
     where = f"assets/{FOLDER}/{name}.png"
     url = embeds.address(where, site_url, root)
     return {"url": url, "alt": alt, "width": WIDTH, "height": HEIGHT}
@@ -81,7 +82,7 @@ def _figure(figure: dict) -> dict:
     """The lead chart as the card draws it: at CHART's size, without a play button or slider."""
     layout = {k: v for k, v in figure.get("layout", {}).items() if k not in ("updatemenus", "sliders")}
     layout |= {"width": CHART[0], "height": CHART[1]}
-    return {"data": figure.get("data", []), "layout": layout}
+    return {"data": figure.get("data", []), "layout": layout, "config": figure.get("config", {})}
 
 
 def _draw(words: dict, figure: dict | None, plotly: Path) -> bytes | None:
@@ -110,14 +111,15 @@ def card_html(words: dict, chart: str | None) -> str:
     w = {k: escape(v) for k, v in words.items()}
     middle = (f'<img alt="" src="{chart}">' if chart else f'<p class="summary">{w["summary"]}</p>')
     foot = w["credit"] or w["site"]
-    return f"""<!doctype html><html><head><meta charset="utf-8"><style>
+    font = arabic.FONT if words.get("dir") == "rtl" else FONT
+    return f"""<!doctype html><html lang="{w.get('lang', 'en')}" dir="{w.get('dir', 'ltr')}"><head><meta charset="utf-8"><style>
 html, body {{ margin: 0; width: {WIDTH}px; height: {HEIGHT}px; overflow: hidden; background: #fff; }}
 body {{ box-sizing: border-box; padding: 36px 48px 28px; display: flex; flex-direction: column;
-  font-family: {FONT}; color: #1a1a1a; border-top: 12px solid #0072b2; }}
+  font-family: {font}; color: #1a1a1a; border-top: 12px solid #0072b2; }}
 h1 {{ margin: 0; font-size: {44 if chart else 64}px; line-height: 1.15; display: -webkit-box;
   -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }}
 .chart {{ flex: 1; min-height: 0; margin: 18px 0 12px; display: flex; }}
-.chart img {{ width: 100%; height: 100%; object-fit: contain; object-position: left top; }}
+.chart img {{ width: 100%; height: 100%; object-fit: contain; object-position: {"right" if words.get("dir") == "rtl" else "left"} top; }}
 .summary {{ font-size: 30px; line-height: 1.35; color: #4d4d4d; margin: 24px 0 0; display: -webkit-box;
   -webkit-line-clamp: 5; -webkit-box-orient: vertical; overflow: hidden; }}
 footer {{ font-size: 20px; color: #4d4d4d; border-top: 1px solid #d9d9d9; padding-top: 12px;

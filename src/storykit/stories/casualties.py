@@ -204,3 +204,14 @@ def describe_grid(frame: pd.DataFrame, *, row: str, column: str, value: str, wha
     at = top[column].strftime("%Y-%m") if isinstance(top[column], pd.Timestamp) else top[column]
     return (f"Heat map of {what}: {frame[row].nunique():,} rows by {frame[column].nunique():,} columns, "
             f"{int(frame[value].sum()):,} in all. Highest {int(top[value]):,} ({top[row]}, {at}).")
+
+
+def describe_grid_ar(frame: pd.DataFrame, *, row: str, column: str, value: str, what: str,
+                     names: dict | None = None) -> str:
+    """describe_grid in Arabic: `what` is the Arabic of what the cells count, `names` the Arabic of the
+    row labels (governorates). The counts are put as "عدد صفوفها 14", which reads right for any number."""
+    top = frame.loc[frame[value].idxmax()]
+    at = top[column].strftime("%Y-%m") if isinstance(top[column], pd.Timestamp) else top[column]
+    name = (names or {}).get(top[row], top[row])
+    return (f"خريطة حرارية ({what}): عدد صفوفها {frame[row].nunique():,} وعدد أعمدتها {frame[column].nunique():,}، "
+            f"ومجموع قيمها {int(frame[value].sum()):,}. أعلى قيمة فيها {int(top[value]):,} ({name}، {at}).")

@@ -15,6 +15,10 @@ MAX_SPAN_DAYS = 7  # GED date_prec 3 ("within a week") is the widest range still
 RULE = ("Events UCDP dates to within a week count on their first day; any other event counts in a month, "
         "quarter or year only when its whole date range lies inside it, and is set aside otherwise, never "
         "spread over its range.")
+# The same rule in the Arabic edition's words (a whole sentence, as RULE is).
+RULE_AR = ("الأحداث التي يحدد برنامج أوبسالا تاريخها في حدود أسبوع تُحتسب في أول يوم من مداها الزمني؛ أما أي حدث "
+           "آخر فلا يُحتسب في شهر أو ربع سنة أو سنة إلا إذا وقع مداه الزمني كله داخلها، وإلا نُحّي جانباً، ولا "
+           "يوزَّع أبداً على مداه.")
 
 
 def span_days(events: pd.DataFrame) -> pd.Series:

@@ -22,6 +22,55 @@ GOVERNMENT_FELL_WHY = ("the day the government of Bashar al-Assad fell, as the U
 SUPPRESSED_MAX = 4  # UNHCR hides counts of 1 to 4 as "*" (docs/sources.md, unhcr_hdx_origin_syr): at most this
 OTHER_HOSTS = "All other countries"
 OTHER_DESTINATIONS = "Other countries"
+OTHER_HOSTS_AR = "سائر الدول"  # the Arabic edition's names of the two groups above
+OTHER_DESTINATIONS_AR = "دول أخرى"
+# UNHCR's country names (both releases and the asylum applications) -> the short Arabic names news desks use,
+# for the Arabic edition: short_name_ar() and country_words(). A country new to the data needs adding here.
+COUNTRIES_AR = {
+    "Afghanistan": "أفغانستان", "Angola": "أنغولا", "Anguilla": "أنغيلا", "Albania": "ألبانيا",
+    "United Arab Emirates": "الإمارات", "Argentina": "الأرجنتين", "Armenia": "أرمينيا",
+    "Antigua and Barbuda": "أنتيغوا وباربودا", "Australia": "أستراليا", "Austria": "النمسا",
+    "Azerbaijan": "أذربيجان", "Belgium": "بلجيكا", "Benin": "بنين", "Burkina Faso": "بوركينا فاسو",
+    "Bangladesh": "بنغلاديش", "Bulgaria": "بلغاريا", "Bahrain": "البحرين",
+    "Bosnia and Herzegovina": "البوسنة والهرسك", "Belarus": "بيلاروسيا", "Belize": "بليز",
+    "Bolivia (Plurinational State of)": "بوليفيا", "Brazil": "البرازيل", "Barbados": "باربادوس",
+    "Central African Rep.": "جمهورية أفريقيا الوسطى", "Canada": "كندا", "Switzerland": "سويسرا",
+    "Chile": "تشيلي", "China": "الصين", "Cote d'Ivoire": "ساحل العاج", "Cameroon": "الكاميرون",
+    "Dem. Rep. of the Congo": "الكونغو الديمقراطية", "Congo": "الكونغو", "Colombia": "كولومبيا",
+    "Costa Rica": "كوستاريكا", "Cuba": "كوبا", "Curacao": "كوراساو", "Cayman Islands": "جزر كايمان",
+    "Cyprus": "قبرص", "Czechia": "التشيك", "Germany": "ألمانيا", "Djibouti": "جيبوتي", "Denmark": "الدنمارك",
+    "Dominican Rep.": "جمهورية الدومينيكان", "Algeria": "الجزائر", "Ecuador": "الإكوادور", "Egypt": "مصر",
+    "Eritrea": "إريتريا", "Spain": "إسبانيا", "Estonia": "إستونيا", "Ethiopia": "إثيوبيا", "Finland": "فنلندا",
+    "France": "فرنسا", "Gabon": "الغابون",
+    "United Kingdom of Great Britain and Northern Ireland": "المملكة المتحدة", "Georgia": "جورجيا",
+    "Ghana": "غانا", "Guinea": "غينيا", "Gambia": "غامبيا", "Guinea-Bissau": "غينيا بيساو",
+    "Greece": "اليونان", "Grenada": "غرينادا", "Guatemala": "غواتيمالا", "China, Hong Kong SAR": "هونغ كونغ",
+    "Croatia": "كرواتيا", "Haiti": "هايتي", "Hungary": "المجر", "Indonesia": "إندونيسيا", "India": "الهند",
+    "Ireland": "أيرلندا", "Iran (Islamic Rep. of)": "إيران", "Iraq": "العراق", "Iceland": "آيسلندا",
+    "Israel": "إسرائيل", "Italy": "إيطاليا", "Jamaica": "جامايكا", "Jordan": "الأردن", "Japan": "اليابان",
+    "Kazakhstan": "كازاخستان", "Kenya": "كينيا", "Kyrgyzstan": "قيرغيزستان", "Cambodia": "كمبوديا",
+    "Rep. of Korea": "كوريا الجنوبية", "Kuwait": "الكويت", "Lebanon": "لبنان", "Liberia": "ليبيريا",
+    "Libya": "ليبيا", "Saint Lucia": "سانت لوسيا", "Liechtenstein": "ليختنشتاين", "Sri Lanka": "سريلانكا",
+    "Lithuania": "ليتوانيا", "Luxembourg": "لوكسمبورغ", "Latvia": "لاتفيا", "China, Macao SAR": "ماكاو",
+    "Morocco": "المغرب", "Monaco": "موناكو", "Rep. of Moldova": "مولدوفا", "Madagascar": "مدغشقر",
+    "Mexico": "المكسيك", "North Macedonia": "مقدونيا الشمالية", "Mali": "مالي", "Malta": "مالطا",
+    "Montenegro": "الجبل الأسود", "Mongolia": "منغوليا", "Mozambique": "موزمبيق", "Mauritania": "موريتانيا",
+    "Mauritius": "موريشيوس", "Malaysia": "ماليزيا", "Niger": "النيجر", "Nigeria": "نيجيريا",
+    "Netherlands (Kingdom of the)": "هولندا", "Norway": "النرويج", "Nauru": "ناورو",
+    "New Zealand": "نيوزيلندا", "Oman": "عُمان", "Pakistan": "باكستان", "Panama": "بنما", "Peru": "بيرو",
+    "Philippines": "الفلبين", "Palau": "بالاو", "Papua New Guinea": "بابوا غينيا الجديدة", "Poland": "بولندا",
+    "Portugal": "البرتغال", "Paraguay": "باراغواي", "Qatar": "قطر", "Romania": "رومانيا",
+    "Russian Federation": "روسيا", "Rwanda": "رواندا", "Saudi Arabia": "السعودية", "Sudan": "السودان",
+    "Senegal": "السنغال", "El Salvador": "السلفادور", "Somalia": "الصومال",
+    "Serbia and Kosovo: S/RES/1244 (1999)": "صربيا وكوسوفو", "South Sudan": "جنوب السودان",
+    "Slovakia": "سلوفاكيا", "Slovenia": "سلوفينيا", "Sweden": "السويد", "Eswatini": "إسواتيني",
+    "Sint Maarten (Dutch part)": "سينت مارتن", "Chad": "تشاد", "Togo": "توغو", "Thailand": "تايلاند",
+    "Trinidad and Tobago": "ترينيداد وتوباغو", "Tunisia": "تونس", "Türkiye": "تركيا",
+    "United Rep. of Tanzania": "تنزانيا", "Uganda": "أوغندا", "Ukraine": "أوكرانيا", "Unknown": "غير معروف",
+    "Uruguay": "الأوروغواي", "United States of America": "الولايات المتحدة", "Uzbekistan": "أوزبكستان",
+    "Venezuela (Bolivarian Republic of)": "فنزويلا", "Yemen": "اليمن", "South Africa": "جنوب أفريقيا",
+    "Zambia": "زامبيا", "Zimbabwe": "زيمبابوي",
+}
 
 
 def sources_of(*frames: pd.DataFrame) -> tuple[str, ...]:
@@ -51,6 +100,17 @@ def when(year: int) -> str:
     return f"in mid-{int(year)}" if int(year) == MID_YEAR else f"at the end of {int(year)}"
 
 
+def year_label_ar(year: int) -> str:
+    """year_label() in Arabic: '2024', or 'منتصف 2025' for the release's mid-year figures."""
+    return f"منتصف {int(year)}" if int(year) == MID_YEAR else str(int(year))
+
+
+def when_ar(year: int) -> str:
+    """when() in Arabic: 'في نهاية 2024', or 'في منتصف 2025' (Arabic has no capitals: it serves
+    where the English writes when(year).capitalize() too)."""
+    return f"في منتصف {int(year)}" if int(year) == MID_YEAR else f"في نهاية {int(year)}"
+
+
 def government_fell():
     """The date the government fell, for prose: written and recorded with its source (facts.noted)."""
     from ..facts import noted
@@ -66,10 +126,35 @@ def listing(items) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def listing_ar(items) -> str:
+    """listing() in Arabic: 'أ'، 'أ وب'، 'أ وب وج' (Arabic joins every name with "و", written against it)."""
+    items = [str(i) for i in items]
+    if not items:
+        raise DataError("Nothing to list: the filter left no names.")
+    return " و".join(items)
+
+
 def short_name(name: str) -> str:
     """A country name short enough for a chart label on a phone: UNHCR's parenthetical and legal
     qualifiers dropped ('Bolivia (Plurinational State of)' -> 'Bolivia')."""
     return re.sub(r"\s*\(.*?\)", "", str(name)).split(":")[0].strip() or str(name)
+
+
+def short_name_ar(name: str) -> str:
+    """A country's Arabic name, from UNHCR's English name in full or as short_name() gives it
+    ('Türkiye' -> 'تركيا'; 'All other countries' and 'Other countries' too)."""
+    words = country_words()
+    if str(name) not in words:
+        raise DataError(f"No Arabic name for the country {name!r}: add it to COUNTRIES_AR in "
+                        "storykit/stories/displacement.py.")
+    return words[str(name)]
+
+
+def country_words() -> dict[str, str]:
+    """English -> Arabic for every country name a chart or table may show (UNHCR's full names, their
+    short_name(), and the two groups of the rest): to merge into a notebook's words=AR."""
+    words = {short_name(en): ar for en, ar in COUNTRIES_AR.items()} | COUNTRIES_AR
+    return words | {OTHER_HOSTS: OTHER_HOSTS_AR, OTHER_DESTINATIONS: OTHER_DESTINATIONS_AR}
 
 
 def _need(frame: pd.DataFrame, table: str, columns) -> None:

@@ -3,6 +3,7 @@
     p = profiles.load("Idlib")        # any spelling the gazetteer knows, or a P-code such as "SY07"
     p.place.name_en, p.place.name_ar  # 'Idleb', 'إدلب'
     p.idps                            # year, idps, national, share (UNHCR, by governorate of residence)
+    p.shares.measure_ar               # each share's measure in Arabic, for the Arabic edition
 
 `load` reads each processed table once; `build` does the work on given frames (the tests use it).
 Missing is never zero here: a year UNHCR has no row for, or a month OCHA's sheet left blank, stays
@@ -15,11 +16,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..arabic import month_year
 from ..errors import did_you_mean
 from ..gazetteer import Gazetteer, UnknownPlaceError
 from . import dating
 from .conflict import VIOLENCE
-from .displacement import year_label
+from .displacement import year_label, year_label_ar
 
 TABLES = ("gazetteer", "idps_by_governorate", "idp_movements", "conflict_events", "victims")
 # A chart with fewer non-zero bars than this says less than a sentence: the notebook writes one instead.
@@ -47,7 +49,7 @@ class Profile:
     victims_by_month: pd.DataFrame  # month, victims
     victims_by_cause: pd.DataFrame  # cause, victims (most first)
     victims_national: int  # every VDC record, with or without a governorate
-    shares: pd.DataFrame  # measure, table, here, national, share, rank (1 = most), of (governorates ranked)
+    shares: pd.DataFrame  # measure, table, here, national, share, rank (1 = most), of (governorates ranked), measure_ar
     locator: pd.DataFrame  # pcode, name_en, name_ar, highlighted (1 for this governorate)
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table -> catalogue ids
 
@@ -190,26 +192,36 @@ def share_row(measure: str, table: str, by_pcode: pd.Series, national, pcode: st
 
 def shares(pcode: str, idps: pd.DataFrame, movements: pd.DataFrame, events: pd.DataFrame,
            victims: pd.DataFrame) -> pd.DataFrame:
-    """The governorate's share of each national figure the profile shows, with the period it covers."""
+    """The governorate's share of each national figure the profile shows, with the period it covers
+    (`measure`, and `measure_ar` in Arabic: the same period, written once here for both)."""
     rows = []
     last = int(idps["year"].max())
     year = idps[idps["year"] == last]
     rows.append(share_row(f"IDPs living there, {year_label(last)} (UNHCR)", "idps_by_governorate",
-                          year.groupby("pcode")["idps"].sum(), year["idps"].sum(), pcode))
+                          year.groupby("pcode")["idps"].sum(), year["idps"].sum(), pcode)
+                | {"measure_ar": f"النازحون داخلياً المقيمون فيها، {year_label_ar(last)} (UNHCR)"})
     months = pd.to_datetime(movements["month"])
     rows.append(share_row(f"IDP movements ending there, {months.min():%b %Y} to {months.max():%b %Y} (OCHA)",
                           "idp_movements",
-                          movements.groupby("pcode")["movements"].sum(), movements["movements"].sum(), pcode))
+                          movements.groupby("pcode")["movements"].sum(), movements["movements"].sum(), pcode)
+                | {"measure_ar": f"حركات النزوح التي انتهت فيها، {_span_ar(months)} (OCHA)"})
     starts = pd.to_datetime(events["date_start"])
     rows.append(share_row(f"Conflict deaths, {starts.min():%b %Y} to {starts.max():%b %Y} (UCDP GED)",
                           "conflict_events", events.groupby("pcode")["deaths_best"].sum(),
-                          events["deaths_best"].sum(), pcode))
+                          events["deaths_best"].sum(), pcode)
+                | {"measure_ar": f"قتلى النزاع، {_span_ar(starts)} (UCDP GED)"})
     dates = pd.to_datetime(victims["date"])
     rows.append(share_row(f"Documented victims recorded under it, {dates.min():%b %Y} to {dates.max():%b %Y} (VDC)",
                           "victims",
-                          victims.groupby("pcode").size(), len(victims), pcode))
+                          victims.groupby("pcode").size(), len(victims), pcode)
+                | {"measure_ar": f"الضحايا الموثَّقون المسجَّلون فيها، {_span_ar(dates)} (VDC)"})
     out = pd.DataFrame(rows)
     return out.astype({"here": "Float64", "national": "Float64", "share": "Float64", "rank": "Int64"})
+
+
+def _span_ar(dates: pd.Series) -> str:
+    """'من آذار 2011 إلى حزيران 2011': the months a measure covers, in Arabic."""
+    return f"من {month_year(dates.min())} إلى {month_year(dates.max())}"
 
 
 def locator(gazetteer: pd.DataFrame, pcode: str) -> pd.DataFrame:
@@ -233,16 +245,22 @@ def percent_format(share: float) -> str:
 def listing(labels, values, *, source, what: str, fmt: str = "") -> tuple[str, dict]:
     """A short list for prose, "A ({v0}), B ({v1})", as a template fragment and its fields (facts).
 
-    For parts too thin for a chart: the notebook says the few figures instead of drawing them.
+    For parts too thin for a chart: the notebook says the few figures instead of drawing them. A label
+    given as text is kept as it is (a both(...) keeps its Arabic); `listing_ar` is the fragment in Arabic.
     """
     from ..facts import fact
 
     fields, parts = {}, []
     for i, (label, value) in enumerate(zip(labels, values)):
-        fields[f"l{i}"] = str(label)
+        fields[f"l{i}"] = label if isinstance(label, str) else str(label)
         fields[f"v{i}"] = fact(value, source=source, what=f"{what}: {label}", fmt=fmt)
         parts.append(f"{{l{i}}} ({{v{i}}})")
     return ", ".join(parts), fields
+
+
+def listing_ar(template: str) -> str:
+    """The Arabic of a `listing` fragment: the same fields, joined by the Arabic comma."""
+    return template.replace("), {", ")، {")
 
 
 # --- all at once ------------------------------------------------------------------------------------

@@ -25,6 +25,25 @@ def in_period(year: int) -> str:
     return f"in {int(year)} up to mid-year" if int(year) == MID_YEAR else f"in {int(year)}"
 
 
+def period_label_ar(year: int) -> str:
+    """period_label() in Arabic: '2024'; 'النصف الأول من 2025' (the first half of 2025) for the release's
+    mid-year figures."""
+    return f"النصف الأول من {int(year)}" if int(year) == MID_YEAR else str(int(year))
+
+
+def in_period_ar(year: int) -> str:
+    """in_period() in Arabic: 'في عام 2024'; 'في النصف الأول من عام 2025' for the mid-year figures (Arabic
+    has no capitals: it serves where the English writes in_period(year).capitalize() too)."""
+    return f"في النصف الأول من عام {int(year)}" if int(year) == MID_YEAR else f"في عام {int(year)}"
+
+
+def words_ar() -> dict[str, str]:
+    """English -> Arabic for the labels long_form writes into its table (the two kinds, the mid-year period),
+    to merge into a notebook's words=AR; came_back_from's OTHER is in displacement.country_words()."""
+    return {REFUGEES: "لاجئون عائدون إلى سوريا", IDPS: "نازحون عائدون إلى مناطقهم",
+            period_label(MID_YEAR): period_label_ar(MID_YEAR)}
+
+
 def by_year(refugees: pd.DataFrame, idps_national: pd.DataFrame) -> pd.DataFrame:
     """Returns per year from UNHCR's current release, both kinds side by side: year, refugees, idps
     (empty where UNHCR gives no number for that kind that year), from the first year either has one."""

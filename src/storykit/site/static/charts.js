@@ -76,13 +76,17 @@
     layout.width = width;
     layout.height = height;
     delete layout.updatemenus;  // a play button does nothing in a picture
-    return g.Plotly.toImage({data: s.figure.data, layout: layout, config: {}},
+    var language = s.figure.config ? {locale: s.figure.config.locale, locales: s.figure.config.locales} : {};
+    return g.Plotly.toImage({data: s.figure.data, layout: layout, config: language},
                             {format: "svg", width: width, height: height}).then(function (url) {
       var chart = decodeURIComponent(url.slice(url.indexOf(",") + 1)), pad = 16, y = pad, parts = [];
+      // On a right-to-left page (the Arabic edition) the words start at the right edge.
+      var rtl = document.documentElement.dir === "rtl";
+      var at = rtl ? 'x="' + (width - pad) + '" text-anchor="end" direction="rtl"' : 'x="' + pad + '"';
       function text(value, size, weight, colour) {
         wrap(value, size, width - 2 * pad).forEach(function (line) {
           y += Math.round(size * 1.3);
-          parts.push('<text x="' + pad + '" y="' + y + '" font-size="' + size + '" font-weight="' + weight +
+          parts.push('<text ' + at + ' y="' + y + '" font-size="' + size + '" font-weight="' + weight +
                      '" fill="' + colour + '">' + esc(line) + "</text>");
         });
       }
@@ -150,8 +154,9 @@
       }
       var copied = navigator.clipboard && g.isSecureContext ? navigator.clipboard.writeText(code.value)
         : Promise.reject(new Error("no clipboard"));
-      copied.then(function () { said("Copied."); }, function () {
-        said(select() ? "Copied." : "Selected: copy it with your keyboard or menu.");
+      // The words are the page's own (storykit.site.embeds), in its language.
+      copied.then(function () { said(button.getAttribute("data-copied")); }, function () {
+        said(button.getAttribute(select() ? "data-copied" : "data-selected"));
       });
     });
   });
