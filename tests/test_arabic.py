@@ -322,3 +322,12 @@ def test_no_arabic_chart_names_may_adhar_and_every_one_draws_cleanly(real_site, 
 def test_the_editions_say_the_same_things():
     assert set(edition.EN_WORDS) == set(edition.AR_WORDS)
     assert set(edition.EN_WORDS["kinds"]) == set(edition.AR_WORDS["kinds"])
+
+
+def test_a_noted_value_gives_its_reason_in_arabic_on_the_arabic_page():
+    fell = noted("2024-12-08", why="the day the government fell", why_ar="يوم سقوط الحكومة")
+    record = md("On {d}.", "في {d}.", d=fell).ar.facts[0]
+    assert pages.publishers(record, AR) == "يوم سقوط الحكومة"
+    assert pages.publishers(record, EN) == "the day the government fell"
+    plain = md("On {d}.", "في {d}.", d=noted("2024-12-08", why="the day")).ar.facts[0]
+    assert pages.publishers(plain, AR) == edition.AR_WORDS["not_figure"]

@@ -77,6 +77,7 @@ class Noted(Fact):
     """
 
     why: str = ""
+    why_ar: str = ""  # the same reason in Arabic, for the Arabic page's list of figures
 
     def text(self, spec: str = "") -> str:
         spec = spec or self.fmt
@@ -95,7 +96,7 @@ class Noted(Fact):
         value = self.value.isoformat() if isinstance(self.value, date) else self.value  # JSON, in the output
         # `what` is the reason too, so that two values with the same text and other reasons stay apart.
         return {"text": self.text_ar(spec) if in_arabic else self.text(spec), "value": value, "source": [],
-                "what": self.why, NOTED: self.why, "headline": False}
+                "what": self.why, NOTED: self.why, "headline": False, **({"why_ar": self.why_ar} if self.why_ar else {})}
 
 
 NOTED = "why"  # the key of a record made by noted(...): its reason
@@ -141,7 +142,7 @@ def people(value, what: str, source: str | tuple[str, ...], **options) -> Fact:
     return fact(int(value), source=source, what=what, **options)
 
 
-def noted(value, *, why: str, fmt: str = "") -> Noted:
+def noted(value, *, why: str, fmt: str = "", why_ar: str = "") -> Noted:
     """A number or date the prose needs that is not a figure computed from data, with the reason.
 
     For a resolution's number ("Resolution {r}", r=noted(2254, why="the UN Security Council resolution's
@@ -149,7 +150,7 @@ def noted(value, *, why: str, fmt: str = "") -> Noted:
     Timestamp, or text; "2016-12-30" is shown as format_date writes it: "30 December 2016"). Numbers
     are shown as written (no thousands separator) unless `fmt` says otherwise. `why` says what the
     value is and where it comes from: the page lists it with the figures, in place of a publisher.
-    It is never a headline figure.
+    It is never a headline figure. `why_ar` is the reason in Arabic, for the Arabic page.
     """
     if not isinstance(why, str) or not why.strip():
         raise StorykitError(f"noted({value!r}, why=...) needs `why`: the words that say what the value is and "
@@ -169,7 +170,7 @@ def noted(value, *, why: str, fmt: str = "") -> Noted:
         value = int(value)
     if value == "":
         raise StorykitError(f"noted('', why={why!r}): the value is empty.")
-    return Noted(value, (), why.strip(), fmt, False, "", why.strip())
+    return Noted(value, (), why.strip(), fmt, False, "", why.strip(), why_ar.strip())
 
 
 def iso_day(text: str) -> date | None:

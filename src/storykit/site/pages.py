@@ -376,7 +376,7 @@ def publishers(fact: dict, ed: Edition = EN) -> str:
     """Who a figure comes from, by publisher; a page's own setting (a parameter) says so; a value that is
     not a figure (storykit.facts.noted) gives its reason instead (in Arabic: that it is none)."""
     if is_noted(fact):
-        return fact[NOTED] if ed is EN else ed.t["not_figure"]
+        return fact[NOTED] if ed is EN else fact.get("why_ar") or ed.t["not_figure"]
     names = [catalogue.get(s).publisher if s != PARAMETER else ed.t["setting"] for s in fact["source"]]
     return "; ".join(dict.fromkeys(names))
 

@@ -21,6 +21,7 @@ class Claim:
     value: float  # the number the story gave ("more than a quarter of a million": 250,000)
     why: str = ("the figure the story began with, as it was told when the cease-fire of 30 December 2016 took "
                 "effect (storykit's brief)")
+    why_ar: str = "الرقم الذي بدأت به القصة، كما كان يُروى حين بدأ وقف إطلاق النار في 30 كانون الأول 2016 (موجز storykit)"
 
 
 KILLED = Claim(250_000)  # more than a quarter of a million people killed

@@ -19,6 +19,7 @@ MID_YEAR = 2025
 GOVERNMENT_FELL = "2024-12-08"
 GOVERNMENT_FELL_WHY = ("the day the government of Bashar al-Assad fell, as the UN Secretary-General's statement "
                        "on Syria of that day records it")
+GOVERNMENT_FELL_WHY_AR = "يوم سقوط حكومة بشار الأسد، كما يسجّله بيان الأمين العام للأمم المتحدة بشأن سوريا في ذلك اليوم"
 SUPPRESSED_MAX = 4  # UNHCR hides counts of 1 to 4 as "*" (docs/sources.md, unhcr_hdx_origin_syr): at most this
 OTHER_HOSTS = "All other countries"
 OTHER_DESTINATIONS = "Other countries"
@@ -115,7 +116,7 @@ def government_fell():
     """The date the government fell, for prose: written and recorded with its source (facts.noted)."""
     from ..facts import noted
 
-    return noted(GOVERNMENT_FELL, why=GOVERNMENT_FELL_WHY)
+    return noted(GOVERNMENT_FELL, why=GOVERNMENT_FELL_WHY, why_ar=GOVERNMENT_FELL_WHY_AR)
 
 
 def listing(items) -> str:
