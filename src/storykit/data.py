@@ -26,6 +26,19 @@ def provinces() -> dict:
     return json.loads(_path("provinces", "geojson").read_text(encoding="utf-8"))
 
 
+def place_names() -> dict[str, str]:
+    """Each governorate's English name (OCHA's) and its Arabic, from the layer: read once per version of
+    the file, and recorded as read by every page that asks."""
+    path = _path("provinces", "geojson")
+    return dict(_names(str(path), path.stat().st_mtime_ns))
+
+
+@cache
+def _names(path: str, mtime_ns: int) -> dict[str, str]:
+    layer = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {f["properties"]["name_en"]: f["properties"]["name_ar"] for f in layer["features"]}
+
+
 def sources(name: str) -> tuple[str, ...]:
     """The catalogue ids a processed table was made from, as datapackage.json records them."""
     path = _path("datapackage", "json", record=False)

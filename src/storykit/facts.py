@@ -266,11 +266,11 @@ ACRONYMS = re.compile(r"[^A-Za-z]*(?:(?:[A-Z]{2,}s?|SY\d+)[^A-Za-z]*)+")  # UCDP
 
 
 def place_names() -> dict[str, str]:
-    """Each governorate's English name (OCHA's) and its Arabic, from the processed layer; none without it."""
-    from .data import provinces
+    """Each governorate's English name and its Arabic (storykit.data.place_names); none without the layer."""
+    from . import data
 
     try:
-        return {f["properties"]["name_en"]: f["properties"]["name_ar"] for f in provinces()["features"]}
+        return data.place_names()
     except (StorykitError, OSError, KeyError, ValueError):
         return {}
 

@@ -36,7 +36,7 @@ from .house import (COLOURS, CONFIG, DIVERGING, FONT, GEO_TYPES, GREY, OKABE_ITO
                     colour, house, legend_order)
 from . import in_arabic
 from .maps import choropleth
-from .words import LABELS, describe, hover, table
+from .words import LABELS, TABLE_WORDS, describe, hover, table
 
 __all__ = ["BOUNDARY_NOTE", "COLOURS", "CONFIG", "DIVERGING", "FONT", "GREY", "LABELS", "OKABE_ITO", "SEQUENTIAL",
            "SITE_NAME", "TEMPLATE", "chart_bundle", "choropleth", "colour", "credit", "describe", "hover", "house",
@@ -44,10 +44,9 @@ __all__ = ["BOUNDARY_NOTE", "COLOURS", "CONFIG", "DIVERGING", "FONT", "GREY", "L
 BOUNDARY_NOTE = ("The boundaries and names shown do not imply official endorsement or acceptance by the "
                  "United Nations. Quneitra includes the Israeli-occupied Golan, as in the UN's layer.")
 # What a chart says around its plot in English; storykit.charts.arabic.PHRASES says it in Arabic.
-PHRASES = {"source": "Source", "download": "Download the data of this chart (CSV, {rows} rows)", "table": "Table",
-           "image": "Download the chart as {x}", "first": "The first {shown} of {rows} rows; the CSV has them all.",
-           "and": " and ", "boundary": BOUNDARY_NOTE, "licence": "Licence", "no licence": "no open licence",
-           "site": SITE_NAME}
+PHRASES = TABLE_WORDS | {"source": "Source", "download": "Download the data of this chart (CSV, {rows} rows)",
+                         "image": "Download the chart as {x}", "boundary": BOUNDARY_NOTE,
+                         "licence": "Licence", "no licence": "no open licence", "site": SITE_NAME}
 
 
 def show(fig: go.Figure, data: pd.DataFrame, *, title: str | Prose, source: str | tuple[str, ...],

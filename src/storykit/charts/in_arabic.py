@@ -34,7 +34,7 @@ PARTS = re.compile(r"(%\{[^}]*\}|<[^>]+>|&[a-z]+;)")
 EDGES = re.compile(r"^([\s:;,.·()\-–—]*)(.*?)([\s:;,.·()\-–—]*)$", re.S)
 NUMBER = r"[-+]?\d[\d,.]*%?"
 PHRASES = {"source": "المصدر", "download": "نزّل بيانات هذا المخطط (CSV، {rows} صفاً)", "table": "جدول",
-           "image": "نزّل المخطط بصيغة {x}", "first": "أول {shown} صف من {rows}؛ ملف CSV يضمها كلها.", "and": " و",
+           "image": "نزّل المخطط بصيغة {x}", "first": "أول {shown} صف من {rows}؛ ملف CSV يضمها كلها.",
            "boundary": "لا تعني الحدود والأسماء الظاهرة أن الأمم المتحدة تقرّها أو تقبلها رسمياً. تشمل القنيطرة "
                        "الجولان الذي تحتله إسرائيل، كما في طبقة الأمم المتحدة.",
            "licence": "الترخيص", "no licence": "بلا ترخيص مفتوح", "site": arabic.SITE_NAME}
@@ -131,13 +131,10 @@ def right_to_left(fig: go.Figure) -> go.Figure:
     bars = [t for t in fig.data if t.type == "bar" and is_data(t)]
     across = [t for t in bars if t.orientation != "h" and _categorical(t.x)]
     up = [t for t in bars if t.orientation == "h" and _categorical(t.y)]
-    if across:
+    if across or up:  # the first category at the right; the bars' values along an axis on the right
         fig.update_xaxes(autorange="reversed")
         fig.update_yaxes(side="right")
-    if up:
-        fig.update_xaxes(autorange="reversed")
-        fig.update_yaxes(side="right")
-    if fig.layout.legend.orientation == "h" or fig.layout.legend.orientation is None:
+    if fig.layout.legend.orientation in ("h", None):
         fig.update_layout(legend=dict(x=1, xanchor="right"))
     fig.update_layout(font_family=arabic.FONT, hoverlabel_font_family=arabic.FONT)
     # Values in full, grouped ("60,000"), never with plotly.js's Latin SI suffix ("60k"); a chart's own format stays.
@@ -205,9 +202,7 @@ def _describe(t, count: int) -> str:
         x, y = (t.y, t.x) if getattr(t, "orientation", None) == "h" else (t.x, t.y)
         values, latest = list(y if y is not None else []), True
         labels = list(x) if x is not None else list(range(len(values)))
-    dates = as_dates(labels)
-    if dates is not None:
-        labels = [arabic.date_text(d.to_pydatetime(), period(dates)) for d in dates]
+    labels = _readable(labels)
     v = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
     if not v.notna().any():
         return f"{head}: بلا قيم."

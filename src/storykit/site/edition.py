@@ -29,81 +29,107 @@ class Edition:
     t: dict  # the words its pages say
 
 
-EN_WORDS = {
-    "site": SITE_NAME, "skip": "Skip to the content", "site_nav": "Site",
-    "footer": "every figure is computed from the public sources named on each page.", "built": "Built",
-    "all_reports": "All reports", "what_changed": "What changed", "feed_title": "What changed on the site",
-    "data_as_of": "Data as of", "page_built": "Page built", "about": "About the data",
-    "about_text": "Every figure on this page is computed from the files below, as their publishers released them. "
-                  "Each file was checked against its SHA-256 checksum when it was downloaded.",
-    "published_by": "Published by", "licence": "Licence", "files": "The files, and where this site took them from",
-    "package_copy": "The copy the Python package {package} ships, byte for byte:",
-    "copies": "Copies kept in the GitHub repository {carrier}{others}, byte for byte as published:",
-    "others": " and others named below", "copy_in": "copy in", "figures": "Every figure in the text and where it comes from",
-    "figure": "Figure", "counts": "What it counts", "source": "Source", "not_figure": "not a figure",
-    "made_by": "Made by running", "with": "with", "back": "Back to the index of reports",
-    "setting": "this page's setting", "site_built": "Site built",
-    "newer": "Newer figures may be out from", "run_to": "the ones here run to", "lead": "The lead chart",
-    "in_figures": "The war in figures", "reports": "Reports", "failed_on": "The last update failed on",
-    "choose": "Choose a place on the map, or in the list below, for its profile.",
-    "previous": "Previous:", "next": "Next:", "stories": "Stories",
-    "out_of_date": "This page may be out of date.", "notice_rest": "this is the page from the update of",
-    "other_edition": "اقرأ هذه الصفحة بالعربية",
-    "alone": "The chart alone", "embed": "Embed", "copy": "Copy the code", "copied": "Copied.",
-    "embed_label": "To show this chart on your own site, paste this code into your page. The chart keeps its source "
-                   "and licence, and links back here.",
-    "selected": "Selected: copy it with your keyboard or menu.", "meta": "Sources and licence (JSON)",
-    "data_csv": "Data (CSV)", "from": "From {link}, on {site}",
-    "published": "Published", "updated": "Updated", "gone": "no longer on the page (it was", "comma": ",",
-    "new_here": "new on the page", "was": "was", "corrected": "The figure corrected:",
-    "more_changed": "{n} more figures changed", "under_them": "What changed under them:",
-    "under_it": "What changed under it:", "semicolon": "; ",
-    "unchanged": "No figure on this page has changed since it was published", "on": "on",
-    "every_change": "Every change on this site", "follow": "Follow the changes (Atom feed)",
-    "changes_intro": "Every figure of this site that changed, when and why, and every correction, newest first.",
-    "follow_reader": "Follow them in a feed reader:", "the_feed": "the Atom feed",
-    "none_changed": "No figure has changed since the pages were published.", "feed_name": "what changed",
-    "kinds": {"change": "Figures updated", "rollback": "Figures put back", "correction": "Correction"},
-    "card_alt": "The chart \u201c{chart}\u201d from "
-    "\u201c{title}\u201d, with its source",
+# Each phrase the pages say around the notebooks' words, in English and in Arabic, side by side.
+WORDS = {
+    "site": (SITE_NAME, arabic.SITE_NAME),
+    "skip": ("Skip to the content", "انتقل إلى المحتوى"),
+    "site_nav": ("Site", "الموقع"),
+    "footer": ("every figure is computed from the public sources named on each page.",
+               "كل رقم هنا محسوب من المصادر العامة المذكورة في كل صفحة."),
+    "built": ("Built", "بُني في"),
+    "all_reports": ("All reports", "كل التقارير"),
+    "what_changed": ("What changed", "ما الذي تغيّر"),
+    "feed_title": ("What changed on the site", "ما الذي تغيّر في الموقع"),
+    "data_as_of": ("Data as of", "البيانات حتى"),
+    "page_built": ("Page built", "بُنيت الصفحة في"),
+    "about": ("About the data", "عن البيانات"),
+    "about_text": ("Every figure on this page is computed from the files below, as their publishers released them. "
+                   "Each file was checked against its SHA-256 checksum when it was downloaded.",
+                   "كل رقم في هذه الصفحة محسوب من الملفات أدناه كما نشرتها جهاتها. "
+                   "وقد طوبق كل ملف مع بصمته (SHA-256) عند تنزيله."),
+    "published_by": ("Published by", "الناشر:"),
+    "licence": ("Licence", "الترخيص"),
+    "files": ("The files, and where this site took them from", "الملفات، ومن أين أخذها هذا الموقع"),
+    "package_copy": ("The copy the Python package {package} ships, byte for byte:",
+                     "النسخة التي توزّعها حزمة بايثون {package}، كما هي بايتاً ببايت:"),
+    "copies": ("Copies kept in the GitHub repository {carrier}{others}, byte for byte as published:",
+               "نسخ محفوظة في مستودع GitHub {carrier}{others}، كما نُشرت بايتاً ببايت:"),
+    "others": (" and others named below", " وفي مستودعات أخرى مذكورة أدناه"),
+    "copy_in": ("copy in", "نسخة في"),
+    "figures": ("Every figure in the text and where it comes from", "كل رقم في النص ومن أين جاء"),
+    "figure": ("Figure", "الرقم"),
+    "counts": ("What it counts", "في الجملة"),
+    "source": ("Source", "المصدر"),
+    "not_figure": ("not a figure", "ليس رقماً من البيانات"),
+    "made_by": ("Made by running", "صُنعت بتشغيل"),
+    "with": ("with", "مع"),
+    "back": ("Back to the index of reports", "العودة إلى فهرس التقارير"),
+    "setting": ("this page's setting", "إعداد هذه الصفحة"),
+    "site_built": ("Site built", "بُني الموقع في"),
+    "newer": ("Newer figures may be out from", "قد تكون أرقام أحدث صدرت عن"),
+    "run_to": ("the ones here run to", "الأرقام هنا حتى"),
+    "lead": ("The lead chart", "المخطط الرئيسي"),
+    "in_figures": ("The war in figures", "الحرب بالأرقام"),
+    "reports": ("Reports", "التقارير"),
+    "failed_on": ("The last update failed on", "فشل آخر تحديث في"),
+    "choose": ("Choose a place on the map, or in the list below, for its profile.",
+               "اختر مكاناً على الخريطة، أو من القائمة أدناه، لتقرأ ملفه."),
+    "previous": ("Previous:", "السابق:"),
+    "next": ("Next:", "التالي:"),
+    "stories": ("Stories", "القصص"),
+    "out_of_date": ("This page may be out of date.", "قد لا تكون هذه الصفحة محدّثة."),
+    "notice_rest": ("this is the page from the update of", "هذه هي الصفحة كما صدرت في تحديث"),
+    "other_edition": ("اقرأ هذه الصفحة بالعربية", "Read this page in English"),
+    "alone": ("The chart alone", "المخطط وحده"),
+    "embed": ("Embed", "تضمين"),
+    "copy": ("Copy the code", "انسخ الشيفرة"),
+    "copied": ("Copied.", "نُسخت."),
+    "embed_label": ("To show this chart on your own site, paste this code into your page. The chart keeps its source "
+                    "and licence, and links back here.",
+                    "لعرض هذا المخطط على موقعك، الصق هذه الشيفرة في صفحتك. "
+                    "يحتفظ المخطط بمصدره وترخيصه، ويربط بهذه الصفحة."),
+    "selected": ("Selected: copy it with your keyboard or menu.", "حُدّدت: انسخها بلوحة المفاتيح أو من القائمة."),
+    "meta": ("Sources and licence (JSON)", "المصادر والترخيص (JSON)"),
+    "data_csv": ("Data (CSV)", "البيانات (CSV)"),
+    "from": ("From {link}, on {site}", "من {link}، على موقع {site}"),
+    "published": ("Published", "نُشرت في"),
+    "updated": ("Updated", "حُدّثت في"),
+    "gone": ("no longer on the page (it was", "لم يعد في الصفحة (كان"),
+    "comma": (",", "،"),
+    "new_here": ("new on the page", "جديد في الصفحة"),
+    "was": ("was", "وكان"),
+    "corrected": ("The figure corrected:", "الرقم المصحَّح:"),
+    "more_changed": ("{n} more figures changed", "أرقام أخرى تغيّرت: {n}"),
+    "under_them": ("What changed under them:", "ما الذي تغيّر وراءها:"),
+    "under_it": ("What changed under it:", "ما الذي تغيّر وراءه:"),
+    "semicolon": ("; ", "؛ "),
+    "unchanged": ("No figure on this page has changed since it was published",
+                  "لم يتغيّر أي رقم في هذه الصفحة منذ نشرها"),
+    "on": ("on", "في"),
+    "every_change": ("Every change on this site", "كل التغييرات في الموقع"),
+    "follow": ("Follow the changes (Atom feed)", "تابع التغييرات (خلاصة Atom)"),
+    "changes_intro": ("Every figure of this site that changed, when and why, and every correction, newest first.",
+                      "كل رقم تغيّر في هذا الموقع، متى ولماذا، وكل تصحيح، الأحدث أولاً."),
+    "follow_reader": ("Follow them in a feed reader:", "تابعها في قارئ الخلاصات:"),
+    "the_feed": ("the Atom feed", "خلاصة Atom"),
+    "none_changed": ("No figure has changed since the pages were published.", "لم يتغيّر أي رقم منذ نُشرت الصفحات."),
+    "feed_name": ("what changed", "ما الذي تغيّر"),
+    "kinds": {  # the kinds of entry in the log of changes
+        "change": ("Figures updated", "تحديث الأرقام"),
+        "rollback": ("Figures put back", "إعادة الأرقام السابقة"),
+        "correction": ("Correction", "تصحيح"),
+    },
+    "card_alt": ("The chart “{chart}” from “{title}”, with its source", "المخطط «{chart}» من «{title}»، مع مصدره"),
 }
-AR_WORDS = {
-    "site": arabic.SITE_NAME, "skip": "انتقل إلى المحتوى", "site_nav": "الموقع",
-    "footer": "كل رقم هنا محسوب من المصادر العامة المذكورة في كل صفحة.", "built": "بُني في",
-    "all_reports": "كل التقارير", "what_changed": "ما الذي تغيّر", "feed_title": "ما الذي تغيّر في الموقع",
-    "data_as_of": "البيانات حتى", "page_built": "بُنيت الصفحة في", "about": "عن البيانات",
-    "about_text": "كل رقم في هذه الصفحة محسوب من الملفات أدناه كما نشرتها جهاتها. وقد طوبق كل ملف مع بصمته "
-                  "(SHA-256) عند تنزيله.",
-    "published_by": "الناشر:", "licence": "الترخيص", "files": "الملفات، ومن أين أخذها هذا الموقع",
-    "package_copy": "النسخة التي توزّعها حزمة بايثون {package}، كما هي بايتاً ببايت:",
-    "copies": "نسخ محفوظة في مستودع GitHub {carrier}{others}، كما نُشرت بايتاً ببايت:",
-    "others": " وفي مستودعات أخرى مذكورة أدناه", "copy_in": "نسخة في", "figures": "كل رقم في النص ومن أين جاء",
-    "figure": "الرقم", "counts": "في الجملة", "source": "المصدر", "not_figure": "ليس رقماً من البيانات",
-    "made_by": "صُنعت بتشغيل", "with": "مع", "back": "العودة إلى فهرس التقارير",
-    "setting": "إعداد هذه الصفحة", "site_built": "بُني الموقع في",
-    "newer": "قد تكون أرقام أحدث صدرت عن", "run_to": "الأرقام هنا حتى", "lead": "المخطط الرئيسي",
-    "in_figures": "الحرب بالأرقام", "reports": "التقارير", "failed_on": "فشل آخر تحديث في",
-    "choose": "اختر مكاناً على الخريطة، أو من القائمة أدناه، لتقرأ ملفه.",
-    "previous": "السابق:", "next": "التالي:", "stories": "القصص",
-    "out_of_date": "قد لا تكون هذه الصفحة محدّثة.", "notice_rest": "هذه هي الصفحة كما صدرت في تحديث",
-    "other_edition": "Read this page in English",
-    "alone": "المخطط وحده", "embed": "تضمين", "copy": "انسخ الشيفرة", "copied": "نُسخت.",
-    "embed_label": "لعرض هذا المخطط على موقعك، الصق هذه الشيفرة في صفحتك. يحتفظ المخطط بمصدره وترخيصه، "
-                   "ويربط بهذه الصفحة.",
-    "selected": "حُدّدت: انسخها بلوحة المفاتيح أو من القائمة.", "meta": "المصادر والترخيص (JSON)",
-    "data_csv": "البيانات (CSV)", "from": "من {link}، على موقع {site}",
-    "published": "نُشرت في", "updated": "حُدّثت في", "gone": "لم يعد في الصفحة (كان", "comma": "،",
-    "new_here": "جديد في الصفحة", "was": "وكان", "corrected": "الرقم المصحَّح:",
-    "more_changed": "أرقام أخرى تغيّرت: {n}", "under_them": "ما الذي تغيّر وراءها:",
-    "under_it": "ما الذي تغيّر وراءه:", "semicolon": "؛ ",
-    "unchanged": "لم يتغيّر أي رقم في هذه الصفحة منذ نشرها", "on": "في",
-    "every_change": "كل التغييرات في الموقع", "follow": "تابع التغييرات (خلاصة Atom)",
-    "changes_intro": "كل رقم تغيّر في هذا الموقع، متى ولماذا، وكل تصحيح، الأحدث أولاً.",
-    "follow_reader": "تابعها في قارئ الخلاصات:", "the_feed": "خلاصة Atom",
-    "none_changed": "لم يتغيّر أي رقم منذ نُشرت الصفحات.", "feed_name": "ما الذي تغيّر",
-    "kinds": {"change": "تحديث الأرقام", "rollback": "إعادة الأرقام السابقة", "correction": "تصحيح"},
-    "card_alt": "المخطط «{chart}» من «{title}»، مع مصدره",
-}
+
+
+def _in(language: int) -> dict:
+    """WORDS in one language: 0, English; 1, Arabic."""
+    return {k: {kind: pair[language] for kind, pair in v.items()} if isinstance(v, dict) else v[language]
+            for k, v in WORDS.items()}
+
+
+EN_WORDS, AR_WORDS = _in(0), _in(1)
 EN = Edition("en", "ltr", "", "English", EN_WORDS)
 AR = Edition(arabic.CODE, "rtl", "ar/", "العربية", AR_WORDS)
 EDITIONS = (EN, AR)
@@ -128,10 +154,6 @@ def pages(manifest: dict) -> list[str]:
     """Every page the manifest lists, in both editions (a page's Arabic if it was published)."""
     return list(manifest) + [AR.folder + out for out, entry in manifest.items() if entry.get(AR.code)]
 
-
-def other(out: str) -> str:
-    """The same page in the other edition."""
-    return english(out) if out.startswith(AR.folder) else AR.folder + out
 
 
 # --- what the Arabic edition reads of an executed notebook ---------------------------------------

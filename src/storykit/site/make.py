@@ -14,6 +14,7 @@ from ..atomic import write_text
 from ..errors import StorykitError
 from . import assets, changes, freeze, publish, reuse
 from .checks import PageError, check_page
+from .edition import AR, EN
 from .config import Config
 from .index import index_key
 from .plan import Job
@@ -192,8 +193,6 @@ def _check_fresh(run: Run, made: list[Job], fresh: dict, failures: dict) -> list
 
 def _check_arabic(run: Run, made: list[Job], entries: dict) -> None:
     """The Arabic pages made pass the same check as the English; one that fails is not published."""
-    from .edition import AR
-
     for job in made:
         if (ar := entries[job.output].get(AR.code)) is None:
             continue
@@ -207,8 +206,6 @@ def _check_arabic(run: Run, made: list[Job], entries: dict) -> None:
 
 def _put_back(run: Run, out: str) -> None:
     """The page as the published site has it (or none, if it was never published), in both editions."""
-    from .edition import AR
-
     if (arabic := run.version / (AR.folder + out)).is_file():
         arabic.unlink()
         if (previous := start_from(run)) is not None and (previous / AR.folder / out).is_file():
@@ -221,8 +218,6 @@ def _put_back(run: Run, out: str) -> None:
 def _make_page(run: Run, job: Job, nb):
     """The page in English, then in Arabic (ar/<page>). A page whose Arabic cannot be published (missing,
     out of step with the English, or failing a check) publishes in English alone, and the build says why."""
-    from .edition import AR, EN
-
     page = _make_edition(run, job, nb, EN)
     try:
         page.arabic = _make_edition(run, job, nb, AR)
@@ -232,8 +227,6 @@ def _make_page(run: Run, job: Job, nb):
 
 
 def _no_arabic(run: Run, out: str, why: str) -> None:
-    from .edition import AR
-
     (run.version / (AR.folder + out)).unlink(missing_ok=True)  # no Arabic page out of step with the English
     run.arabic_failures[out] = why
     run.log(f"  not published in Arabic: {why}")

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from ..atomic import write_text
 from . import edition, marks
+from .checks import LOG_FILES
 from .config import Config
 from .edition import AR, EDITIONS, EN, Edition
 
+ALWAYS = ("index.html",) + tuple(f for f in LOG_FILES if f.endswith(".html"))  # pages every edition has
 PLACES = ("links", "menu", "foot", "other")  # the canonical address in <head>; the menu; the links at the foot;
 # the link to the page in the other edition
 
@@ -70,7 +72,7 @@ def blocks(config: Config, manifest: dict, out: str, entries: list[dict] | None 
         stories = [e for e in entries if not e.get("section")]
         foot = macros.pager("../" * own.count("/"), _near([{"href": e["href"], "title": e["title"]} for e in stories],
                                                           stories.index(mine)), ed.t)
-    editions = [e for e in EDITIONS if own in ("index.html",) + changes_pages() or published(manifest, own, e)]
+    editions = [e for e in EDITIONS if own in ALWAYS or published(manifest, own, e)]
     alternates = [{"code": e.code, "href": _address(config, e.folder + own, root)} for e in editions] \
         if len(editions) > 1 else []
     other = next(({"href": root + e.folder + own, "code": e.code, "dir": e.dir, "label": ed.t["other_edition"]}
@@ -78,12 +80,6 @@ def blocks(config: Config, manifest: dict, out: str, entries: list[dict] | None 
     return {"links": str(macros.links(_address(config, out, "") if config.url else "", home, ed.t, alternates)),
             "menu": str(macros.menu(ed.t["site"], home, entries, own)), "foot": str(foot),
             "other": str(macros.other(other))}
-
-
-def changes_pages() -> tuple[str, ...]:
-    from .checks import LOG_FILES
-
-    return tuple(f for f in LOG_FILES if f.endswith(".html"))
 
 
 def _address(config: Config, path: str, root: str) -> str:

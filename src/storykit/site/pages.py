@@ -26,7 +26,7 @@ from ..notebook.contract import (CHECKED_TAG, META_KEY, PARAMETER, PARAMETERS_TA
 from ..notebook.prose import check_prose, plain_text
 from . import assets
 from .checks import PageError, strip_ansi
-from .edition import AR, EN, Edition, NoArabicPage, arabic_follows, arabic_output, edition_of, in_arabic  # noqa: F401
+from .edition import AR, EN, Edition, arabic_follows, arabic_output, edition_of, in_arabic
 from .history import utc_text
 from .parameters import defaults
 

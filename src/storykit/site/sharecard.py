@@ -58,7 +58,7 @@ def for_page(version: Path, page, plotly: Path, *, root: str = "", site_url: str
         with atomic_path(path) as tmp:
             tmp.write_bytes(png)
     alt = (ed.t["card_alt"].format(chart=words["chart"], title=title) if lead
-           else f"\u201c{title}\u201d، {words['site']}" if ed.dir == "rtl" else f"\u201c{title}\u201d, {words['site']}")
+           else f"\u201c{title}\u201d{ed.t['comma']} {words['site']}")
     where = f"assets/{FOLDER}/{name}.png"
     url = embeds.address(where, site_url, root)
     return {"url": url, "alt": alt, "width": WIDTH, "height": HEIGHT}
