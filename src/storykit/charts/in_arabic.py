@@ -140,6 +140,7 @@ def right_to_left(fig: go.Figure) -> go.Figure:
     # Values in full, grouped ("60,000"), never with plotly.js's Latin SI suffix ("60k"); a chart's own format stays.
     value_axis = fig.update_xaxes if up else fig.update_yaxes
     value_axis(selector=lambda axis: not axis.tickformat and axis.type not in ("date", "category"), tickformat=",~f")
+    fig.update_coloraxes(selector=lambda c: not c.colorbar.tickformat, colorbar_tickformat=",~f")  # a map's scale
     return fig
 
 
